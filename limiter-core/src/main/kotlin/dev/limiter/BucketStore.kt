@@ -1,0 +1,65 @@
+package dev.limiter
+
+/**
+ * Where buckets live: applies a policy's decision to a key's bucket atomically.
+ *
+ * A store never waits for permits; waiting is layered on top by [RateLimiter]. Every store
+ * passes the `BucketStoreContract` suite from limiter-core's test-jar.
+ *
+ * Time comes from the caller as [nowMicros] (epoch microseconds). A remote store may use its
+ * own consistent time source instead (Redis `TIME`); durations in the answers are relative,
+ * so the caller can still turn them into instants on its own clock.
+ */
+public interface BucketStore : AutoCloseable {
+    /**
+     * Takes [permits] from [key]'s bucket under [policy] if they are available now; never
+     * waits. A denied decision carries the reason [DenyReason.LIMITED] and the `retryAfter`
+     * at which the same request would be granted, if nothing else happens meanwhile.
+     */
+    public suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision
+
+    /** Returns [key]'s bucket under [policy] as it stands, consuming nothing. */
+    public suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot
+
+    /** Forgets [key]'s bucket under [policy]: the next request finds it full. */
+    public suspend fun reset(key: String, policy: LimitPolicy)
+
+    /**
+     * Answers [tryConsume] without suspending when the store can (an in-memory store), or
+     * returns `null` when it cannot (a remote store). Java's blocking facade uses this to stay
+     * off `runBlocking` on the hot path.
+     */
+    public fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? = null
+
+    /** Releases the store's resources; the default does nothing. */
+    override fun close() {}
+}
+
+/**
+ * A bucket as it stands at one instant.
+ *
+ * [tokens] is exact and may be fractional for token buckets; for window algorithms it is the
+ * number of permits left in the window. [retryAfterMicros] is the wait before the number of
+ * permits asked about can be taken: 0 when they can be taken now.
+ */
+public class BucketSnapshot(
+    /** Permits available now, fractional for buckets that refill continuously. */
+    public val tokens: Double,
+    /** Requests of cost 1 allowed right now. */
+    public val remaining: Long,
+    /** The policy's capacity or window limit. */
+    public val limit: Long,
+    /** Microseconds until the permits asked about can be taken; 0 when they can be now. */
+    public val retryAfterMicros: Long,
+    /** Microseconds until the bucket is full (or the window empty) again. */
+    public val resetAfterMicros: Long,
+) {
+    override fun equals(other: Any?): Boolean = other is BucketSnapshot && other.tokens == tokens &&
+        other.remaining == remaining && other.limit == limit &&
+        other.retryAfterMicros == retryAfterMicros && other.resetAfterMicros == resetAfterMicros
+
+    override fun hashCode(): Int = listOf(tokens, remaining, limit, retryAfterMicros, resetAfterMicros).hashCode()
+
+    override fun toString(): String = "BucketSnapshot(tokens=$tokens, remaining=$remaining, limit=$limit, " +
+        "retryAfterMicros=$retryAfterMicros, resetAfterMicros=$resetAfterMicros)"
+}

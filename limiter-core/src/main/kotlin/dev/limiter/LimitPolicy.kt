@@ -1,0 +1,183 @@
+package dev.limiter
+
+import java.time.Duration
+import kotlin.time.toJavaDuration
+
+/**
+ * What a limit allows: an algorithm with its capacity and rate.
+ *
+ * Policies are immutable values; two policies with the same algorithm and numbers are equal
+ * (the [name] is a label and does not take part in equality). Every number is validated at
+ * construction so that the algorithm's integer arithmetic stays exact, in Kotlin and in the
+ * Lua twins that run inside Redis (whose numbers are exact up to 2^53).
+ */
+public class LimitPolicy private constructor(
+    /** The algorithm that decides. */
+    public val algorithm: Algorithm,
+    /**
+     * The most permits available at once: bucket capacity, window limit or GCRA burst.
+     */
+    public val capacity: Long,
+    /**
+     * How fast permits come back: the refill or drain rate of a bucket, `limit / window` of a
+     * window algorithm, the emission rate of GCRA.
+     */
+    public val rate: Rate,
+    /** A label for metrics, logs and headers, such as `free`; `null` for an unnamed policy. */
+    public val name: String?,
+) {
+    /** Algorithms a [LimitPolicy] can use; [id] is the name used in YAML and Redis keys. */
+    public enum class Algorithm(public val id: String) {
+        TOKEN_BUCKET("token-bucket"),
+        LEAKY_BUCKET("leaky-bucket"),
+        FIXED_WINDOW("fixed-window"),
+        SLIDING_WINDOW_LOG("sliding-window-log"),
+        SLIDING_WINDOW_COUNTER("sliding-window-counter"),
+        GCRA("gcra");
+
+        public companion object {
+            /** Returns the algorithm whose [id] is [id], or `null`. */
+            @JvmStatic
+            public fun fromId(id: String): Algorithm? = entries.firstOrNull { it.id == id }
+        }
+    }
+
+    /** The window of a window algorithm, or the period of the rate for the others. */
+    public val window: Duration get() = rate.period
+
+    /**
+     * Returns this policy labelled [name]; the label shows in metrics, logs and headers.
+     */
+    public fun named(name: String): LimitPolicy {
+        require(name.isNotBlank()) { "policy name must not be blank" }
+        return LimitPolicy(algorithm, capacity, rate, name)
+    }
+
+    /** A stable text that identifies the policy's behaviour, such as `token-bucket:40:10/1s`. */
+    public val id: String get() = "${algorithm.id}:$capacity:$rate"
+
+    override fun equals(other: Any?): Boolean =
+        other is LimitPolicy && other.algorithm == algorithm && other.capacity == capacity && other.rate == rate
+
+    override fun hashCode(): Int = (algorithm.hashCode() * 31 + capacity.hashCode()) * 31 + rate.hashCode()
+
+    override fun toString(): String = if (name == null) id else "$name($id)"
+
+    public companion object {
+        /** The largest capacity or limit any policy accepts. */
+        public const val MAX_CAPACITY: Long = 1L shl 40
+
+        /** The largest limit a sliding window log accepts: it stores one entry per request. */
+        public const val MAX_LOG_LIMIT: Long = 100_000
+
+        /** Every intermediate value of the algorithms stays below this (exact in a double). */
+        internal const val EXACT_LIMIT: Long = 1L shl 53
+
+        /**
+         * A token bucket holding up to [capacity] tokens, refilled continuously at [refill].
+         *
+         * Admits bursts of up to [capacity] at once, then [refill] on average.
+         */
+        @JvmStatic
+        public fun tokenBucket(capacity: Long, refill: Rate): LimitPolicy =
+            create(Algorithm.TOKEN_BUCKET, capacity, refill, "capacity")
+
+        /**
+         * A leaky bucket (as a meter) holding up to [capacity] requests, draining at [drainRate].
+         *
+         * `tryAcquire` rejects when the bucket is full; `acquire` and `queueRequest` release
+         * waiting requests one by one, evenly at the drain rate.
+         */
+        @JvmStatic
+        public fun leakyBucket(capacity: Long, drainRate: Rate): LimitPolicy =
+            create(Algorithm.LEAKY_BUCKET, capacity, drainRate, "capacity")
+
+        /** At most [limit] permits per calendar-aligned window of length [window]. */
+        @JvmStatic
+        public fun fixedWindow(limit: Long, window: Duration): LimitPolicy =
+            create(Algorithm.FIXED_WINDOW, limit, windowRate(limit, window), "limit")
+
+        /** At most [limit] permits in any window of length [window], exactly (one entry per request). */
+        @JvmStatic
+        public fun slidingWindowLog(limit: Long, window: Duration): LimitPolicy {
+            require(limit <= MAX_LOG_LIMIT) {
+                "limit must be at most $MAX_LOG_LIMIT for a sliding window log (it stores every request), " +
+                    "was $limit; use slidingWindowCounter for large limits"
+            }
+            return create(Algorithm.SLIDING_WINDOW_LOG, limit, windowRate(limit, window), "limit")
+        }
+
+        /**
+         * At most about [limit] permits in any window of length [window], estimated from the
+         * current and the previous fixed window (weight in 1/65536 steps).
+         */
+        @JvmStatic
+        public fun slidingWindowCounter(limit: Long, window: Duration): LimitPolicy =
+            create(Algorithm.SLIDING_WINDOW_COUNTER, limit, windowRate(limit, window), "limit")
+
+        /**
+         * The generic cell rate algorithm: admits up to [burst] requests at once, then one per
+         * emission interval (`1 / rate`).
+         */
+        @JvmStatic
+        public fun gcra(rate: Rate, burst: Long): LimitPolicy = create(Algorithm.GCRA, burst, rate, "burst")
+
+        /** Kotlin form of [fixedWindow]. */
+        @JvmSynthetic
+        public fun fixedWindow(limit: Long, window: kotlin.time.Duration): LimitPolicy =
+            fixedWindow(limit, window.toJavaDuration())
+
+        /** Kotlin form of [slidingWindowLog]. */
+        @JvmSynthetic
+        public fun slidingWindowLog(limit: Long, window: kotlin.time.Duration): LimitPolicy =
+            slidingWindowLog(limit, window.toJavaDuration())
+
+        /** Kotlin form of [slidingWindowCounter]. */
+        @JvmSynthetic
+        public fun slidingWindowCounter(limit: Long, window: kotlin.time.Duration): LimitPolicy =
+            slidingWindowCounter(limit, window.toJavaDuration())
+
+        /**
+         * Returns the policy for [algorithm] with [capacity] and [rate], as the YAML config
+         * describes it (for window algorithms, [rate] is `limit / window`).
+         */
+        @JvmStatic
+        public fun of(algorithm: Algorithm, capacity: Long, rate: Rate): LimitPolicy = when (algorithm) {
+            Algorithm.SLIDING_WINDOW_LOG -> slidingWindowLog(capacity, rate.period)
+            Algorithm.TOKEN_BUCKET, Algorithm.LEAKY_BUCKET -> create(algorithm, capacity, rate, "capacity")
+            Algorithm.GCRA -> create(algorithm, capacity, rate, "burst")
+            else -> create(algorithm, capacity, rate, "limit")
+        }
+
+        private fun windowRate(limit: Long, window: Duration): Rate {
+            require(limit in 1..MAX_CAPACITY) { "limit must be between 1 and $MAX_CAPACITY, was $limit" }
+            require(!window.isNegative && !window.isZero) {
+                "window must be positive, was $window; use a window such as Duration.ofMinutes(1)"
+            }
+            return Rate.of(limit, window)
+        }
+
+        private fun create(algorithm: Algorithm, capacity: Long, rate: Rate, field: String): LimitPolicy {
+            require(capacity in 1..MAX_CAPACITY) {
+                "$field must be between 1 and $MAX_CAPACITY, was $capacity"
+            }
+            val units = PolicyMath.unitsPerToken(rate)
+            require(capacity.toBigInteger() * units.toBigInteger() < EXACT_LIMIT.toBigInteger()) {
+                "$field $capacity with rate $rate needs more than 53 bits of precision; " +
+                    "lower the $field or use a rate whose period divides evenly by its amount"
+            }
+            return LimitPolicy(algorithm, capacity, rate, null)
+        }
+    }
+}
+
+/** Integer parameters shared by the algorithms and their Lua twins. */
+internal object PolicyMath {
+    /** Fixed-point units in one token: `period / gcd(amount, period)`. */
+    fun unitsPerToken(rate: Rate): Long = rate.periodMicros / gcd(rate.amount, rate.periodMicros)
+
+    /** Units gained per microsecond: `amount / gcd(amount, period)`. */
+    fun unitsPerMicro(rate: Rate): Long = rate.amount / gcd(rate.amount, rate.periodMicros)
+
+    tailrec fun gcd(a: Long, b: Long): Long = if (b == 0L) a else gcd(b, a % b)
+}
