@@ -1,0 +1,2 @@
+package dev.limiter.redis
+internal object Placeholder
