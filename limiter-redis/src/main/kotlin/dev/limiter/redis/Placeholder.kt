@@ -1,2 +1,0 @@
-package dev.limiter.redis
-internal object Placeholder
