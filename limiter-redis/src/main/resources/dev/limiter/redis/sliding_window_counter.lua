@@ -30,6 +30,13 @@ local function first_offset_with_weight_at_most(target)
   return offset
 end
 
+-- When the estimate reaches zero: the previous window's weight, or this one's once it is
+-- previous, hits 0.
+local function idle_at()
+  if current > 0 then return start + window + first_offset_with_weight_at_most(0) end
+  return start + first_offset_with_weight_at_most(0)
+end
+
 local function wait_for()
   if current + permits <= limit then
     local offset = first_offset_with_weight_at_most(floordiv((limit - current - permits) * scale, previous))
@@ -47,16 +54,15 @@ local weighted = previous * weight(elapsed)
 local allowed = weighted + (current + permits) * scale <= limit * scale
 if allowed and commit and permits > 0 then
   current = current + permits
-  save(key, num(start) .. ':' .. num(current) .. ':' .. num(previous), start + 2 * window)
+  save(key, num(start) .. ':' .. num(current) .. ':' .. num(previous), idle_at())
 end
 local left = limit * scale - weighted - current * scale
 if left < 0 then left = 0 end
 local retry = 0
 if not allowed then retry = wait_for() end
 local reset = 0
-if current > 0 then
-  reset = start + 2 * window - now
-elseif previous > 0 then
-  reset = start + window - now
+if current > 0 or previous > 0 then
+  reset = idle_at() - now
+  if reset < 0 then reset = 0 end
 end
 return reply(allowed, floordiv(left, scale), retry, reset, left, scale)
