@@ -98,6 +98,9 @@ public class RedisBucketStore internal constructor(
         return KeyUsage(key, field("a"), field("r"), field("p"))
     }
 
+    /** The Redis key holding [key]'s bucket under [policy]. */
+    internal fun stateKey(key: String, policy: LimitPolicy): String = keys.state(policy, key)
+
     /** Closes the connection this store opened; a connection the caller passed in stays open. */
     override fun close() {
         onClose()
