@@ -98,6 +98,9 @@ public class RedisBucketStore internal constructor(
         return KeyUsage(key, field("a"), field("r"), field("p"))
     }
 
+    /** Keys this node answers from its deny cache right now. */
+    internal val denyCacheSize: Int get() = denyCache.size
+
     /** The Redis key holding [key]'s bucket under [policy]. */
     internal fun stateKey(key: String, policy: LimitPolicy): String = keys.state(policy, key)
 
