@@ -81,11 +81,11 @@ internal object RedisConnections {
 
     /**
      * Client resources for the connections the store opens itself: reconnect attempts at most
-     * 500 ms apart (Lettuce's default backs off to 30 s), so that after an outage the
+     * 100 ms apart (Lettuce's default backs off to 30 s), so that after an outage the
      * connection is back well within a fault-tolerance probe interval.
      */
     private fun resources(): ClientResources = DefaultClientResources.builder()
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(100), 2, TimeUnit.MILLISECONDS))
         .build()
 
     fun open(client: RedisClient, options: RedisStoreOptions): RedisBucketStore {
