@@ -217,10 +217,10 @@ public class FakeRateLimiter private constructor(
     }
 
     public companion object {
-        /** The policy of a fake unless [withPolicy] says otherwise: a token bucket as large as policies go, named `fake`. */
+        /** The policy of a fake unless [withPolicy] says otherwise: a token bucket of [LimitPolicy.MAX_CAPACITY] refilled at a million per second, named `fake`. */
         @JvmField
         public val DEFAULT_POLICY: LimitPolicy =
-            LimitPolicy.tokenBucket(LimitPolicy.MAX_CAPACITY, Rate.perSecond(LimitPolicy.MAX_CAPACITY)).named("fake")
+            LimitPolicy.tokenBucket(LimitPolicy.MAX_CAPACITY, Rate.perSecond(1_000_000)).named("fake")
 
         /** How long a denying or scripted fake tells callers to wait unless told otherwise: one second. */
         @JvmField
