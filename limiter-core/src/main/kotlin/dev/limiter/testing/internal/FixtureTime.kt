@@ -3,6 +3,7 @@ package dev.limiter.testing.internal
 import dev.limiter.LimiterClock
 import dev.limiter.testing.MockClock
 import dev.limiter.testing.VirtualClock
+import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.test.TestCoroutineScheduler
 
 /**
@@ -21,6 +22,7 @@ internal sealed interface FixtureTime {
         override fun advance(nanos: Long) = clock.advance(java.time.Duration.ofNanos(nanos))
     }
 
+    @OptIn(ExperimentalCoroutinesApi::class) // advanceTimeBy and runCurrent: stable in use, still marked experimental
     class Virtual(private val scheduler: TestCoroutineScheduler, override val clock: VirtualClock) : FixtureTime {
         override fun advance(nanos: Long) {
             require(nanos % 1_000_000L == 0L) {
