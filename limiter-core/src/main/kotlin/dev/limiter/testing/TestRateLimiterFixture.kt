@@ -9,7 +9,6 @@ import dev.limiter.LocalBucketStore
 import dev.limiter.RateLimiter
 import dev.limiter.RateLimiterBuilder
 import dev.limiter.testing.internal.FixtureTime
-import kotlinx.coroutines.test.TestCoroutineScheduler
 import java.time.Instant
 import kotlin.time.Duration
 import kotlin.time.toJavaDuration
@@ -72,24 +71,14 @@ public class TestRateLimiterFixture @JvmOverloads constructor(
      * Starts over: a new empty store, a new mock clock at [start] and a new limiter; the old
      * limiter is closed, so its pending waiters fail.
      */
-    public fun reset() {
-        limiter.close()
-        time = FixtureTime.Mock(MockClock(start))
-        store = LocalBucketStore()
-        limiter = build()
-    }
+    public fun reset(): Unit = useTime(FixtureTime.Mock(MockClock(start)))
 
-    /**
-     * Moves the fixture onto [scheduler]'s virtual time (under `runTest`, pass `testScheduler`)
-     * with empty buckets: a new store and limiter on a [VirtualClock] whose virtual time zero is
-     * [start]. Waits of the limiter then finish as the scheduler skips time. Returns this fixture.
-     */
-    public fun useVirtualTime(scheduler: TestCoroutineScheduler): TestRateLimiterFixture {
+    /** Starts over on [time] with empty buckets: a new store and limiter; the old limiter is closed. */
+    internal fun useTime(time: FixtureTime) {
         limiter.close()
-        time = FixtureTime.virtual(scheduler, start)
+        this.time = time
         store = LocalBucketStore()
         limiter = build()
-        return this
     }
 
     /**

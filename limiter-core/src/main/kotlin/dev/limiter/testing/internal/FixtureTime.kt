@@ -9,8 +9,8 @@ import kotlinx.coroutines.test.TestCoroutineScheduler
 /**
  * The time a `TestRateLimiterFixture` runs on, and how to move it.
  *
- * Virtual time lives in its own class so that the fixture loads without
- * kotlinx-coroutines-test on the classpath (Java users of the JUnit 5 extension).
+ * Virtual time lives in its own class, reached only from `useVirtualTime`, so that the fixture
+ * loads, and can be reflected on, without kotlinx-coroutines-test on the class path.
  */
 internal sealed interface FixtureTime {
     val clock: LimiterClock
@@ -32,10 +32,5 @@ internal sealed interface FixtureTime {
             scheduler.advanceTimeBy(nanos / 1_000_000L)
             scheduler.runCurrent()
         }
-    }
-
-    companion object {
-        fun virtual(scheduler: TestCoroutineScheduler, origin: java.time.Instant): FixtureTime =
-            Virtual(scheduler, VirtualClock(scheduler, origin))
     }
 }
