@@ -33,7 +33,7 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
     public val settings: FaultToleranceSettings = FaultToleranceSettings(),
     private val clock: LimiterClock = LimiterClock.SYSTEM,
     private val fallback: LocalBucketStore = LocalBucketStore(),
-) : BucketStore {
+) : BucketStore, BackendStateSource {
     private val breaker = CircuitBreaker(
         clock, settings.failuresBeforeOpening, settings.probeInterval.toNanos(), primary.toString(),
     )
@@ -43,6 +43,8 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
 
     /** Where decisions come from right now; [BackendState.PRIMARY] while the primary answers. */
     public val state: BackendState get() = if (mode == FaultToleranceMode.NONE) BackendState.PRIMARY else breaker.current
+
+    override val backendState: BackendState get() = state
 
     /** Decisions answered without the primary since this store was created. */
     public val fallbackDecisions: Long get() = fallbackCount.get()

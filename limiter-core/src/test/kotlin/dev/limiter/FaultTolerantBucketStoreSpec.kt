@@ -87,6 +87,7 @@ class FaultTolerantBucketStoreSpec : FunSpec({
             primary.health = FlakyStore.Health.FAILING
             repeat(3) { store.tryConsume("k", policy, 1, clock.micros()) }
             store.state shouldBe BackendState.FALLBACK
+            (store as BackendStateSource).backendState shouldBe BackendState.FALLBACK
             repeat(100) { store.tryConsume("k", policy, 1, clock.micros()) }
             primary.calls shouldBe 3
         }

@@ -1,6 +1,7 @@
 package dev.limiter.redis
 
 import dev.limiter.BackendState
+import dev.limiter.BackendStateSource
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
@@ -46,14 +47,14 @@ public class RedisBucketStore internal constructor(
     /** The settings this store runs with. */
     public val options: RedisStoreOptions,
     private val onClose: () -> Unit,
-) : BucketStore {
+) : BucketStore, BackendStateSource {
     private val direct = RedisScriptStore(commands, options)
 
     @Volatile
     private var tolerant: FaultTolerantBucketStore? = null
 
     /** Where decisions come from right now: always [BackendState.PRIMARY] without fault tolerance. */
-    public val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
+    override val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
         (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
