@@ -93,6 +93,19 @@ class FaultTolerantBucketStoreSpec : FunSpec({
         }
     }
 
+    test("while the circuit is open, decisions are answered without suspending; when a probe is due, not") {
+        runTest {
+            val (primary, store, clock) = setUp(FaultToleranceMode.LOCAL)
+            store.tryConsumeNow("k", policy, 1, clock.micros()) shouldBe null
+            primary.health = FlakyStore.Health.FAILING
+            repeat(3) { store.tryConsume("k", policy, 1, clock.micros()) }
+            store.tryConsumeNow("k", policy, 1, clock.micros())!!.remaining shouldBe 1
+            testScheduler.advanceTimeBy(1_000)
+            store.tryConsumeNow("k", policy, 1, clock.micros()) shouldBe null
+            primary.calls shouldBe 3
+        }
+    }
+
     test("a hanging primary holds no request longer than the command timeout") {
         runTest {
             val (primary, store, clock) = setUp(FaultToleranceMode.LOCAL)
