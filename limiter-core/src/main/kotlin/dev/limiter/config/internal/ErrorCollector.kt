@@ -56,7 +56,7 @@ internal fun YamlNode.untagged(): YamlNode = if (this is YamlTaggedNode) innerNo
 internal object Suggestions {
     fun didYouMean(word: String, candidates: Collection<String>): String {
         val best = candidates.minByOrNull { distance(word.lowercase(), it.lowercase()) } ?: return ""
-        return if (distance(word.lowercase(), best.lowercase()) <= maxOf(2, best.length / 3)) " (did you mean '$best'?)" else ""
+        return if (distance(word.lowercase(), best.lowercase()) <= maxOf(2, (best.length + 2) / 3)) " (did you mean '$best'?)" else ""
     }
 
     private fun distance(a: String, b: String): Int {

@@ -2,6 +2,7 @@ package dev.limiter.config.internal
 
 import com.charleskorn.kaml.DuplicateKeyException
 import com.charleskorn.kaml.EmptyYamlDocumentException
+import com.charleskorn.kaml.ForbiddenAnchorOrAliasException
 import com.charleskorn.kaml.Yaml
 import com.charleskorn.kaml.YamlException
 import com.charleskorn.kaml.YamlList
@@ -58,16 +59,31 @@ internal object LimitsConfigReader {
         Yaml.default.parseToYamlNode(yaml)
     } catch (e: DuplicateKeyException) {
         val first = e.originalLocation
+        val key = e.key.removeSurrounding("'")
         errors.at(pathOf(e.duplicatePath.segments), e.duplicateLocation.line, e.duplicateLocation.column,
-            "duplicate key '${e.key}', first defined at line ${first.line}, column ${first.column}; keep only one of them")
+            "duplicate key '$key', first defined at line ${first.line}, column ${first.column}; keep only one of them")
         null
     } catch (e: EmptyYamlDocumentException) {
         errors.at("", 1, 1, "the config is empty; it needs at least 'policies' and 'default-policy'")
         null
-    } catch (e: YamlException) {
-        val message = e.message.lineSequence().first().trim().removeSuffix(".")
-        errors.at(pathOf(e.path.segments), e.line, e.column, "invalid YAML: $message")
+    } catch (e: ForbiddenAnchorOrAliasException) {
+        errors.at(pathOf(e.path.segments), e.line, e.column, "YAML anchors and aliases are not supported; write the value out in full")
         null
+    } catch (e: YamlException) {
+        errors.at(pathOf(e.path.segments), e.line, e.column, "invalid YAML: " + syntaxMessage(e.message))
+        null
+    }
+
+    /**
+     * Turns the parser's message (a context, the problem, each with a code snippet) into one
+     * line: `expected ',' or '}', but got : (while parsing a flow mapping that starts at line 2, column 9)`.
+     */
+    private fun syntaxMessage(message: String): String {
+        val lines = message.lines()
+        val texts = lines.filter { it.isNotBlank() && !it.startsWith(" at line") && !it.startsWith("    ") }.map { it.trim().removeSuffix(".") }
+        val places = lines.filter { it.startsWith(" at line") }.map { it.trim().removePrefix("at ").removeSuffix(":") }
+        if (texts.size < 2 || places.isEmpty()) return texts.firstOrNull() ?: message.trim()
+        return "${texts.last()} (${texts.first()} that starts at ${places.first()})"
     }
 
     private fun pathOf(segments: List<YamlPathSegment>): String = segments.fold("") { path, segment ->
