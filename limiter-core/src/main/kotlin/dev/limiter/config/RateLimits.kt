@@ -143,7 +143,7 @@ public class RateLimits @JvmOverloads constructor(
 
     private fun limitersFor(config: LimitsConfig, previous: Map<String, RateLimiter>): Map<String, RateLimiter> =
         config.policies.mapValues { (name, policy) ->
-            previous[name]?.takeIf { it.policy == policy && it.policy.algorithm == policy.algorithm }
+            previous[name]?.takeIf { it.policy == policy }
                 ?: RateLimiter(policy, store, clock)
         }
 
