@@ -123,3 +123,16 @@ class LimitsConfigSpec : FunSpec({
 
 internal fun resource(name: String): String =
     requireNotNull(LimitsConfigSpec::class.java.getResource("/config/$name")) { "missing test resource config/$name" }.readText()
+
+/** The errors shown in docs/configuration.md are the ones the validator gives for the config shown there. */
+class DocumentedErrorsSpec : FunSpec({
+    test("the validation example in the configuration guide is what the validator reports") {
+        val guide = File("../docs/configuration.md").readText()
+        val example = guide.substringAfter("This config has three:\n\n```yaml\n").substringBefore("```")
+
+        val lines = validateLimits(example).errors.map { it.describe() }
+
+        lines.size shouldBe 3
+        lines.forEach { line -> guide shouldContain line }
+    }
+})
