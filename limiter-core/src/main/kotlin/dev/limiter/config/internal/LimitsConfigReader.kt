@@ -50,7 +50,8 @@ internal object LimitsConfigReader {
                 if (policy == null) ConfigRules.policyReference(name, names)?.let { problems += "endpoints[$endpoint]: $it" }
                 else ConfigRules.cost(limit.cost, name, policy, how)?.let { problems += "endpoints[$endpoint]: $it" }
             }
-            config.global?.let { ConfigRules.cost(limit.cost, "global", it, "the global ceiling") }?.let { problems += it }
+            config.global?.let { ConfigRules.cost(limit.cost, "global", it, "the global ceiling") }
+                ?.let { problems += "endpoints[$endpoint]: $it" }
         }
         (config.allowlist + config.denylist).mapNotNullTo(problems) { ConfigRules.listEntry(it) }
         return problems
@@ -116,7 +117,13 @@ internal object LimitsConfigReader {
             val denylist = section("denylist")?.let { readList("denylist", it) } ?: emptyList()
             crossCheckLists(allowlist, denylist)
             if (!errors.isEmpty || policies == null || defaultPolicy == null) return null
-            return LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global)
+            return try {
+                LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global)
+            } catch (e: IllegalArgumentException) {
+                // The walk above checks everything the constructor does; this keeps validate from ever throwing.
+                errors.at("", root, e.message ?: "invalid limits config")
+                null
+            }
         }
 
         private fun section(name: String): YamlNode? = (root as YamlMap).entries.entries.firstOrNull { it.key.content == name }?.value
