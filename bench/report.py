@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Writes docs/performance.md from the raw results in bench/results/.
+
+Every table is generated from a results file next to the metadata of its run (machine,
+load, command); the prose closing note comes from bench/notes.md, written by hand.
+
+Usage: python3 bench/report.py RESULTS_DIR OUTPUT_MD
+"""
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+OURS = ["oursSuspend", "oursJavaFacade"]
+PEERS = ["bucket4j", "resilience4j", "guava"]
+LABELS = {
+    "oursSuspend": "limiter, Kotlin suspend `tryAcquire`",
+    "oursJavaFacade": "limiter, Java `BlockingRateLimiter.tryAcquire`",
+    "bucket4j": "Bucket4j 8.19.0 lock-free `Bucket`",
+    "resilience4j": "Resilience4j 2.4.0 `AtomicRateLimiter`",
+    "guava": "Guava 33.8.0 `RateLimiter`",
+    "oursAcquire": "limiter, Java `acquire` (blocking)",
+    "oursQueueRequest": "limiter, Java `queueRequest` (blocking)",
+    "fairSemaphore": "fair `java.util.concurrent.Semaphore`, paced",
+}
+
+
+def load(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def versions():
+    root = ET.parse(os.path.join(os.path.dirname(__file__), "..", "pom.xml")).getroot()
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    props = root.find("m:properties", ns)
+    keep = ["kotlin.version", "coroutines.version", "jmh.version", "bucket4j.version",
+            "resilience4j.version", "guava.version", "lettuce.version", "embedded-redis.version",
+            "hdrhistogram.version", "ktor.version"]
+    return {k: props.find("m:" + k, ns).text for k in keep if props.find("m:" + k, ns) is not None}
+
+
+def machine(meta):
+    if meta is None:
+        return "_(no metadata recorded)_"
+    return (f"Run `{meta['command']}` on {meta['date']}: {meta['cpus']} CPUs ({meta['cpu']}), "
+            f"{meta['os']}, {meta['jdk']}; load average {' '.join(meta['loadavg'])} when it started "
+            f"(the machine is shared, so absolute numbers are lower than on an idle box; "
+            f"ratios within one run are the comparison that counts).")
+
+
+def secondary(row, name):
+    for key, value in row.get("secondaryMetrics", {}).items():
+        if key.lstrip("·") == name:
+            return value["score"]
+    return None
+
+
+def method(row):
+    return row["benchmark"].rsplit(".", 1)[1]
+
+
+def klass(row):
+    return row["benchmark"].rsplit(".", 2)[1]
+
+
+def fmt(x, digits=2):
+    return "n/a" if x is None else f"{x:,.{digits}f}"
+
+
+def local_section(out, rows, meta):
+    groups = {}
+    for row in rows:
+        key = (klass(row), row.get("params", {}).get("scenario", "-"), row["threads"])
+        groups.setdefault(key, {})[method(row)] = row
+    out.append(machine(meta) + "\n")
+    titles = {"LocalSingleKeyBenchmark": "one key", "LocalManyKeysBenchmark": "12,000 keys, a random key per call"}
+    for (cls, scenario, threads), by_method in sorted(groups.items()):
+        out.append(f"### `tryAcquire`, {titles.get(cls, cls)}, scenario {scenario}, {threads} thread(s)\n")
+        peers_note = " (a `ConcurrentHashMap` of them)" if cls == "LocalManyKeysBenchmark" else ""
+        out.append("| Implementation | ops/µs | ± (99.9%) | B/op | suspend ÷ this | Java ÷ this |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        ours_s = by_method.get("oursSuspend", {}).get("primaryMetric", {}).get("score")
+        ours_j = by_method.get("oursJavaFacade", {}).get("primaryMetric", {}).get("score")
+        for m in OURS + PEERS:
+            if m not in by_method:
+                continue
+            r = by_method[m]
+            score = r["primaryMetric"]["score"]
+            label = LABELS[m] + (peers_note if m in PEERS else "")
+            ratio_s = fmt(ours_s / score) if ours_s and m != "oursSuspend" else ""
+            ratio_j = fmt(ours_j / score) if ours_j and m != "oursJavaFacade" else ""
+            out.append(f"| {label} | {fmt(score)} | {fmt(r['primaryMetric']['scoreError'])} | "
+                       f"{fmt(secondary(r, 'gc.alloc.rate.norm'), 1)} | {ratio_s} | {ratio_j} |")
+        out.append("")
+    return groups
+
+
+def score(groups, cls, scenario, threads, m):
+    row = groups.get((cls, scenario, threads), {}).get(m)
+    return None if row is None else row["primaryMetric"]["score"]
+
+
+def targets_section(out, groups):
+    out.append("| Target | Measured | Met |")
+    out.append("|---|---|---|")
+
+    def line(name, ratio, limit, higher=True, detail=""):
+        if ratio is None:
+            out.append(f"| {name} | not measured | - |")
+            return
+        met = ratio >= limit if higher else ratio <= limit
+        out.append(f"| {name} | {detail}{ratio:.2f} | {'yes' if met else '**no**'} |")
+
+    for threads in (1, 2):
+        ours = score(groups, "LocalSingleKeyBenchmark", "ALLOWED", threads, "oursSuspend")
+        b4j = score(groups, "LocalSingleKeyBenchmark", "ALLOWED", threads, "bucket4j")
+        line(f"one key, {threads} thread(s), allowed: suspend `tryAcquire` ÷ Bucket4j >= 1.0",
+             ours / b4j if ours and b4j else None, 1.0)
+    for threads in (1, 2):
+        ours = score(groups, "LocalSingleKeyBenchmark", "ALLOWED", threads, "oursSuspend")
+        java = score(groups, "LocalSingleKeyBenchmark", "ALLOWED", threads, "oursJavaFacade")
+        line(f"one key, {threads} thread(s): Kotlin call ÷ Java facade <= 1.3",
+             ours / java if ours and java else None, 1.3, higher=False)
+    for threads in (1, 2):
+        ours = score(groups, "LocalManyKeysBenchmark", "ALLOWED", threads, "oursSuspend")
+        b4j = score(groups, "LocalManyKeysBenchmark", "ALLOWED", threads, "bucket4j")
+        line(f"12,000 keys, {threads} thread(s): suspend `tryAcquire` ÷ map of Bucket4j buckets >= 1.0",
+             ours / b4j if ours and b4j else None, 1.0)
+    row = groups.get(("LocalSingleKeyBenchmark", "ALLOWED", 1), {}).get("oursSuspend")
+    alloc = secondary(row, "gc.alloc.rate.norm") if row else None
+    line("one key, allowed: bytes allocated per suspend `tryAcquire` <= 48 (one `Decision`)",
+         alloc, 48, higher=False, detail="B/op ")
+    out.append("")
+
+
+def queue_section(out, rows, meta):
+    out.append(machine(meta) + "\n")
+    out.append("8 threads wait at once for permits handed out at 100,000/s from a bucket of one; "
+               "the ideal score is 0.10 ops/µs (the rate itself).\n")
+    out.append("| Implementation | grants/µs | ± (99.9%) | share of the ideal rate | B/op |")
+    out.append("|---|---:|---:|---:|---:|")
+    for row in sorted(rows, key=method):
+        s = row["primaryMetric"]["score"]
+        out.append(f"| {LABELS.get(method(row), method(row))} | {fmt(s, 4)} | "
+                   f"{fmt(row['primaryMetric']['scoreError'], 4)} | {s / 0.1:.0%} | "
+                   f"{fmt(secondary(row, 'gc.alloc.rate.norm'), 0)} |")
+    out.append("")
+
+
+def redis_section(out, data, meta):
+    out.append(machine(meta) + "\n")
+    out.append(f"{data['keys']:,} keys, a random key per decision, the seed's `free` policy (token bucket "
+               f"of 40, 10/s); {data['warmupSeconds']} s warmup then {data['seconds']} s measured per row; "
+               f"Redis 6.2 from the embedded-redis jar on the same machine; every contender starts "
+               f"from an empty Redis (`FLUSHALL`, `CONFIG RESETSTAT`).\n")
+    out.append("| Contender | Load | decisions/s | p50 µs | p99 µs | p99.9 µs | max µs | allowed | errors | "
+               "Redis commands/decision |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in data["results"]:
+        load_text = (f"{r['callers']} callers, closed loop" if r["mode"] == "closed"
+                     else f"open loop, {r['rate']:,}/s")
+        commands = ", ".join(f"{k} {v / r['decisions']:.2f}" for k, v in r["commands"].items()) if r["decisions"] else ""
+        out.append(f"| {r['contender']} | {load_text} | {r['throughput']:,.0f} | {r['p50_us']:,.0f} | "
+                   f"{r['p99_us']:,.0f} | {r['p999_us']:,.0f} | {r['max_us']:,.0f} | "
+                   f"{r['allowed'] / max(r['decisions'], 1):.0%} | {r['errors']} | "
+                   f"**{r['commandsPerDecision']:.2f}** ({commands}) |")
+    out.append("")
+    by = {}
+    for r in data["results"]:
+        by.setdefault((r["mode"], r["callers"], r["rate"]), {})[r["contender"]] = r
+    ratios = []
+    for (mode, callers, rate), contenders in sorted(by.items()):
+        if "limiter" in contenders and "bucket4j-lettuce" in contenders:
+            o, b = contenders["limiter"], contenders["bucket4j-lettuce"]
+            what = f"{callers} callers" if mode == "closed" else f"open loop {rate}/s"
+            ratios.append(f"| {what} | {o['throughput'] / b['throughput']:.2f} | "
+                          f"{b['p99_us'] / max(o['p99_us'], 1e-9):.2f} |")
+    if ratios:
+        out.append("| Load | limiter ÷ Bucket4j decisions/s | Bucket4j p99 ÷ limiter p99 |")
+        out.append("|---|---:|---:|")
+        out.extend(ratios)
+        out.append("")
+
+
+def main():
+    results, target = sys.argv[1], sys.argv[2]
+    here = os.path.dirname(__file__)
+    out = ["# Performance", "",
+           "_Generated by `bench/report.py` from the raw results in `bench/results/`; do not edit by hand._",
+           "_Re-run a suite with the command shown above its tables; `bench/run.sh report` rewrites this page._",
+           "",
+           "Every number below was measured on the machine described with it, by the command "
+           "named with it. `./mvnw -B verify` runs every benchmark in a smoke mode (a fraction of a "
+           "second each, no numbers kept) so that they keep compiling and working; see "
+           "[`bench/README.md`](../bench/README.md).", "",
+           "Versions: " + ", ".join(f"{k.replace('.version', '')} {v}" for k, v in versions().items()) + ".", ""]
+
+    local_rows = []
+    for t in (1, 2):
+        rows = load(os.path.join(results, f"local-t{t}.json"))
+        if rows:
+            local_rows += rows
+    out.append("## Local store: `tryAcquire`\n")
+    groups = {}
+    if local_rows:
+        out.append("Command: `bench/run.sh local` (JMH, `-f 1 -wi 2 -w 1s -i 3 -r 2s -prof gc`, "
+                   "`-t 1` and `-t 2`). Higher ops/µs is better; a ratio above 1.00 means ours is faster. "
+                   "B/op is `gc.alloc.rate.norm`. Scenarios and where the peers' semantics differ: "
+                   "`bench/src/main/java/dev/limiter/bench/Scenario.java`.\n")
+        groups = local_section(out, local_rows, load(os.path.join(results, "local.meta.json")))
+        out.append("### Targets from the core issue\n")
+        targets_section(out, groups)
+    else:
+        out.append("_Not run yet: `bench/run.sh local`._\n")
+
+    out.append("## Queue: granting from a non-empty queue\n")
+    queue = load(os.path.join(results, "queue.json"))
+    if queue:
+        out.append("Command: `bench/run.sh queue` (JMH, `-f 1 -wi 2 -w 1s -i 3 -r 2s -prof gc`, 8 threads).\n")
+        queue_section(out, queue, load(os.path.join(results, "queue.meta.json")))
+    else:
+        out.append("_Not run yet: `bench/run.sh queue`._\n")
+
+    out.append("## Redis store\n")
+    redis = load(os.path.join(results, "redis.json"))
+    if redis:
+        out.append("Command: `bench/run.sh redis` (`RedisLoad --seconds 5 --warmup 2`; HdrHistogram, "
+                   "latency of the open loop counted from each request's planned start).\n")
+        redis_section(out, redis, load(os.path.join(results, "redis.meta.json")))
+    else:
+        out.append("_Not run yet: `bench/run.sh redis`._\n")
+
+    notes = os.path.join(here, "notes.md")
+    if os.path.exists(notes):
+        out.append(open(notes).read().rstrip() + "\n")
+
+    with open(target, "w") as f:
+        f.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

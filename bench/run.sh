@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs one benchmark suite for real, keeps its raw results in bench/results/ and rewrites
+# docs/performance.md from every result there.
+#
+#   bench/run.sh local    JMH: tryAcquire on one key and on 12,000 keys, vs the peers, -prof gc
+#   bench/run.sh queue    JMH: granting from a non-empty queue vs a paced fair Semaphore
+#   bench/run.sh redis    load: decisions/s and latency against a real Redis, commands/decision
+#   bench/run.sh all      all of the above
+#   bench/run.sh report   only rewrite docs/performance.md from bench/results/
+#
+# JMH settings (2 shared cores): 1 fork, 2 x 1 s warmup, 3 x 2 s measurement. Override with
+# JMH_OPTS, e.g. JMH_OPTS="-f 1 -wi 1 -w 1s -i 1 -r 1s" for a quick look.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+suite="${1:-}"
+case "$suite" in
+  local|queue|redis|all|report) ;;
+  *) echo "usage: bench/run.sh local|queue|redis|all|report (got '${suite}')" >&2; exit 2 ;;
+esac
+
+results=bench/results
+mkdir -p "$results"
+JMH_OPTS="${JMH_OPTS:--f 1 -wi 2 -w 1s -i 3 -r 2s}"
+
+if [[ "$suite" != report ]]; then
+  ./mvnw -B -q -pl bench -am package -DskipTests
+fi
+classpath="bench/target/classes:$(cat bench/target/bench.classpath 2>/dev/null || true)"
+
+# Records where and how a suite ran, next to its numbers.
+meta() {
+  local name="$1" command="$2"
+  python3 - "$results/$name.meta.json" "$command" <<'PY'
+import json, os, platform, subprocess, sys, datetime
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.strip().splitlines()
+json.dump({
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    "command": sys.argv[2],
+    "cpus": os.cpu_count(),
+    "cpu": cpu,
+    "os": f"{platform.system()} {platform.release()}",
+    "jdk": " / ".join(jdk[:3]),
+    "loadavg": open("/proc/loadavg").read().split()[:3],
+}, open(sys.argv[1], "w"), indent=1)
+PY
+}
+
+run_local() {
+  meta local "bench/run.sh local"
+  for threads in 1 2; do
+    java -cp "$classpath" org.openjdk.jmh.Main 'dev.limiter.bench.Local(SingleKey|ManyKeys)Benchmark' \
+      $JMH_OPTS -t "$threads" -prof gc -rf json -rff "$results/local-t$threads.json"
+  done
+}
+
+run_queue() {
+  meta queue "bench/run.sh queue"
+  java -cp "$classpath" org.openjdk.jmh.Main 'dev.limiter.bench.QueueGrantBenchmark' \
+    $JMH_OPTS -prof gc -rf json -rff "$results/queue.json"
+}
+
+run_redis() {
+  meta redis "bench/run.sh redis"
+  java -cp "$classpath" dev.limiter.bench.RedisLoad --out "$results/redis.json" --seconds 5 --warmup 2
+}
+
+case "$suite" in
+  local) run_local ;;
+  queue) run_queue ;;
+  redis) run_redis ;;
+  all) run_local; run_queue; run_redis ;;
+  report) ;;
+esac
+python3 bench/report.py "$results" docs/performance.md
+echo "wrote docs/performance.md"
