@@ -131,8 +131,9 @@ def targets_section(out, groups):
              ours / b4j if ours and b4j else None, 1.0)
     row = groups.get(("LocalSingleKeyBenchmark", "ALLOWED", 1), {}).get("oursSuspend")
     alloc = secondary(row, "gc.alloc.rate.norm") if row else None
-    line("one key, allowed: bytes allocated per suspend `tryAcquire` <= 48 (one `Decision`)",
-         alloc, 48, higher=False, detail="B/op ")
+    # A Decision is 56 bytes with compressed oops: 12 header + 4 longs + a boolean + 2 references, 8-aligned.
+    line("one key, allowed, 1 thread: bytes allocated per suspend `tryAcquire` <= 56 (one `Decision`)",
+         alloc, 56, higher=False, detail="B/op ")
     out.append("")
 
 
@@ -185,6 +186,28 @@ def redis_section(out, data, meta):
         out.append("")
 
 
+def http_section(out, data, meta):
+    out.append(machine(meta) + "\n")
+    out.append(f"The seed's traffic model (`TrafficModel.java`): 12,000 keys drawn from a Zipf law, 500 req/s "
+               f"steady and 1,200 req/s bursts of 4 s in every 10 s; {data['warmupSeconds']} s warmup on other "
+               f"keys, then {data['seconds']} s measured; the same seeded plan for every variant. Policy: the "
+               f"seed's `free` (40, 10/s) per `X-API-Key`. Server (Ktor CIO) and load generator "
+               f"({data['workers']} threads, `java.net.http`) share the machine. Latency counts from each "
+               f"request's planned start. The theoretical 429 share is what an exact token bucket denies on "
+               f"the same plan.\n")
+    base = next((r for r in data["results"] if r["variant"] == "none"), None)
+    out.append("| App | requests | p50 µs | p99 µs | p99.9 µs | added p50 µs | added p99 µs | 429 share | "
+               "theoretical 429 share | errors |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in data["results"]:
+        add50 = f"{r['p50_us'] - base['p50_us']:+,.0f}" if base and r is not base else ""
+        add99 = f"{r['p99_us'] - base['p99_us']:+,.0f}" if base and r is not base else ""
+        theo = f"{r['theoretical429']:.2%}" if r["variant"] != "none" else "(no limit)"
+        out.append(f"| {r['variant']} | {r['requests']:,} | {r['p50_us']:,.0f} | {r['p99_us']:,.0f} | "
+                   f"{r['p999_us']:,.0f} | {add50} | {add99} | {r['ratio429']:.2%} | {theo} | {r['errors']} |")
+    out.append("")
+
+
 def main():
     results, target = sys.argv[1], sys.argv[2]
     here = os.path.dirname(__file__)
@@ -232,6 +255,14 @@ def main():
         redis_section(out, redis, load(os.path.join(results, "redis.meta.json")))
     else:
         out.append("_Not run yet: `bench/run.sh redis`._\n")
+
+    out.append("## HTTP (Ktor)\n")
+    http = load(os.path.join(results, "http.json"))
+    if http:
+        out.append("Command: `bench/run.sh http` (`HttpLoad --seconds 20 --warmup 5`).\n")
+        http_section(out, http, load(os.path.join(results, "http.meta.json")))
+    else:
+        out.append("_Not run yet: `bench/run.sh http`._\n")
 
     notes = os.path.join(here, "notes.md")
     if os.path.exists(notes):

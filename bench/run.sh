@@ -5,6 +5,7 @@
 #   bench/run.sh local    JMH: tryAcquire on one key and on 12,000 keys, vs the peers, -prof gc
 #   bench/run.sh queue    JMH: granting from a non-empty queue vs a paced fair Semaphore
 #   bench/run.sh redis    load: decisions/s and latency against a real Redis, commands/decision
+#   bench/run.sh http     load: the seed's traffic model over HTTP, with and without rate limiting
 #   bench/run.sh all      all of the above
 #   bench/run.sh report   only rewrite docs/performance.md from bench/results/
 #
@@ -15,8 +16,8 @@ cd "$(dirname "$0")/.."
 
 suite="${1:-}"
 case "$suite" in
-  local|queue|redis|all|report) ;;
-  *) echo "usage: bench/run.sh local|queue|redis|all|report (got '${suite}')" >&2; exit 2 ;;
+  local|queue|redis|http|all|report) ;;
+  *) echo "usage: bench/run.sh local|queue|redis|http|all|report (got '${suite}')" >&2; exit 2 ;;
 esac
 
 results=bench/results
@@ -66,11 +67,17 @@ run_redis() {
   java -cp "$classpath" dev.limiter.bench.RedisLoad --out "$results/redis.json" --seconds 5 --warmup 2
 }
 
+run_http() {
+  meta http "bench/run.sh http"
+  java -cp "$classpath" dev.limiter.bench.HttpLoad --out "$results/http.json" --seconds 20 --warmup 5
+}
+
 case "$suite" in
   local) run_local ;;
+  http) run_http ;;
   queue) run_queue ;;
   redis) run_redis ;;
-  all) run_local; run_queue; run_redis ;;
+  all) run_local; run_queue; run_redis; run_http ;;
   report) ;;
 esac
 python3 bench/report.py "$results" docs/performance.md

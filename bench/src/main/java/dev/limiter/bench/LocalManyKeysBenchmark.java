@@ -34,7 +34,7 @@ public class LocalManyKeysBenchmark {
     public static final int KEYS = 12_000;
 
     /** The policy every library applies; see {@link Scenario}. */
-    @Param({"ALLOWED"})
+    @Param({"ALLOWED", "REFILLED"})
     public Scenario scenario;
 
     private final String[] keys = new String[KEYS];

@@ -68,6 +68,18 @@ final class Run {
         for (Thread thread : threads) {
             thread.join();
         }
+        return merge(elapsed);
+    }
+
+    /** Waits until every thread's body has returned and returns what they measured. */
+    RedisLoad.Result awaitDone() throws InterruptedException {
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return merge(System.nanoTime() - startNanos);
+    }
+
+    private RedisLoad.Result merge(long elapsed) {
         Histogram merged = new Histogram(60_000_000_000L, 3);
         long decisions = 0;
         long allowed = 0;

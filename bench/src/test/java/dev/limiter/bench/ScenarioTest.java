@@ -10,6 +10,8 @@ import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The benchmark scenarios make every library do the same work: grant all, or deny nearly all. */
 class ScenarioTest {
@@ -24,18 +26,18 @@ class ScenarioTest {
         return granted;
     }
 
-    @Test
-    @DisplayName("in the ALLOWED scenario every library grants 100,000 calls in a row")
-    void allowedGrantsEverything() {
-        try (BlockingRateLimiter ours = RateLimiter.builder(Scenario.ALLOWED.policy()).build()) {
+    @ParameterizedTest(name = "in the {0} scenario every library grants 100,000 calls in a row")
+    @EnumSource(names = {"ALLOWED", "REFILLED"})
+    void grantingScenariosGrantEverything(Scenario scenario) {
+        try (BlockingRateLimiter ours = RateLimiter.builder(scenario.policy()).build()) {
             assertEquals(100_000, granted(100_000, () -> ours.tryAcquire("k").getAllowed()));
         }
-        Bucket bucket4j = Scenario.ALLOWED.bucket4j();
+        Bucket bucket4j = scenario.bucket4j();
         assertEquals(100_000, granted(100_000, () -> bucket4j.tryConsume(1)));
-        AtomicRateLimiter resilience4j = Scenario.ALLOWED.resilience4j("test");
+        AtomicRateLimiter resilience4j = scenario.resilience4j("test");
         assertTrue(granted(100_000, resilience4j::acquirePermission) > 90_000,
                 "Resilience4j grants 10^6 per 1 ms cycle, so nearly all of 100,000 quick calls");
-        var guava = Scenario.ALLOWED.guava();
+        var guava = scenario.guava();
         assertTrue(granted(100_000, guava::tryAcquire) > 90_000,
                 "Guava at 10^9/s has a free slot every nanosecond");
     }

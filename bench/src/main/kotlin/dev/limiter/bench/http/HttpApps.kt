@@ -1,0 +1,67 @@
+package dev.limiter.bench.http
+
+import io.ktor.server.application.Application
+import io.ktor.server.application.install
+import io.ktor.server.cio.CIO
+import io.ktor.server.engine.EmbeddedServer
+import io.ktor.server.engine.embeddedServer
+import io.ktor.server.plugins.ratelimit.RateLimit
+import io.ktor.server.response.respondText
+import io.ktor.server.routing.get
+import io.ktor.server.routing.routing
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The HTTP apps the load suite compares: the same endpoint bare, behind Ktor's own
+ * `RateLimit`, and (when limiter-ktor is on the class path) behind our plugin.
+ *
+ * The endpoint answers a small text body, like the portal demo's quota route, so the numbers
+ * show what rate limiting adds and little else.
+ */
+object HttpApps {
+    /** The path the load generator calls. */
+    const val PATH: String = "/v1/quota"
+
+    /** The header that carries the developer's API key. */
+    const val API_KEY_HEADER: String = "X-API-Key"
+
+    /** Names of the app variants this build can start. */
+    @JvmStatic
+    fun variants(): List<String> = listOf("none", "ktor-ratelimit")
+
+    /** Starts [variant] on 127.0.0.1:[port] and returns the running server. */
+    @JvmStatic
+    fun start(variant: String, port: Int): EmbeddedServer<*, *> {
+        val module: Application.() -> Unit = when (variant) {
+            "none" -> fun Application.() { endpoint() }
+            "ktor-ratelimit" -> fun Application.() {
+                ktorRateLimit()
+                endpoint()
+            }
+            else -> throw IllegalArgumentException(
+                "unknown HTTP app variant '$variant'; use one of ${variants()}",
+            )
+        }
+        return embeddedServer(CIO, port = port, host = "127.0.0.1", module = module).start(wait = false)
+    }
+
+    private fun Application.endpoint() {
+        routing {
+            get(PATH) { call.respondText("{\"quota\":\"ok\"}") }
+        }
+    }
+
+    /**
+     * Ktor's own plugin with the seed's `free` policy as close as it allows: its limiter
+     * refills all `limit` tokens at once every `refillPeriod`, so 40 per 4 s stands for
+     * "40, refilled at 10/s" (same average, coarser refill).
+     */
+    private fun Application.ktorRateLimit() {
+        install(RateLimit) {
+            global {
+                rateLimiter(limit = 40, refillPeriod = 4.seconds)
+                requestKey { call -> call.request.headers[API_KEY_HEADER] ?: "anonymous" }
+            }
+        }
+    }
+}
