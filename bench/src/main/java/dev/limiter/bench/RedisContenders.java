@@ -13,6 +13,7 @@ final class RedisContenders {
     /** Returns a factory per contender, taking the Redis URI. */
     static List<Function<String, Contender>> all() {
         return List.of(
+                LimiterRedisContender::new,
                 uri -> new Bucket4jRedisContender(uri, SeedPolicy.bucket4jConfiguration()));
     }
 }

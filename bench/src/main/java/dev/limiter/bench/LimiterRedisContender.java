@@ -1,0 +1,35 @@
+package dev.limiter.bench;
+
+import dev.limiter.BlockingRateLimiter;
+import dev.limiter.RateLimiter;
+import dev.limiter.redis.RedisBucketStore;
+
+/**
+ * Our limiter on {@link RedisBucketStore} (one {@code EVALSHA} per decision, Redis {@code TIME}
+ * as the clock, default options), called through the Java facade like the Bucket4j contender.
+ */
+final class LimiterRedisContender implements Contender {
+    private final RedisBucketStore store;
+    private final BlockingRateLimiter limiter;
+
+    LimiterRedisContender(String uri) {
+        store = RedisBucketStore.connect(uri);
+        limiter = RateLimiter.builder(SeedPolicy.limiter()).store(store).build();
+    }
+
+    @Override
+    public String name() {
+        return "limiter";
+    }
+
+    @Override
+    public boolean decide(String key) {
+        return limiter.tryAcquire(key).getAllowed();
+    }
+
+    @Override
+    public void close() {
+        limiter.close();
+        store.close();
+    }
+}
