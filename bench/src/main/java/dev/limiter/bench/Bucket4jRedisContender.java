@@ -5,6 +5,7 @@ import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.resource.ClientResources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +20,8 @@ final class Bucket4jRedisContender implements Contender {
     private final BucketConfiguration configuration;
     private final ConcurrentHashMap<String, io.github.bucket4j.distributed.BucketProxy> buckets = new ConcurrentHashMap<>();
 
-    Bucket4jRedisContender(String uri, BucketConfiguration configuration) {
-        this.client = RedisClient.create(uri);
+    Bucket4jRedisContender(String uri, ClientResources resources, BucketConfiguration configuration) {
+        this.client = RedisClient.create(resources, uri);
         this.configuration = configuration;
         this.proxies = Bucket4jLettuce.casBasedBuilder(client)
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))

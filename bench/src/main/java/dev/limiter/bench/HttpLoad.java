@@ -77,6 +77,16 @@ public final class HttpLoad {
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
         List<Row> rows = new ArrayList<>();
+        if (warmup.size() > 0) {
+            // Warms this JVM's HTTP client and server code once, so the first variant is not the coldest.
+            int port = freePort();
+            EmbeddedServer<?, ?> server = HttpApps.start("none", port);
+            try {
+                replay(client, URI.create("http://127.0.0.1:" + port + HttpApps.PATH), warmup, "jvm-warmup-");
+            } finally {
+                server.stop(100, 2_000);
+            }
+        }
         for (String variant : settings.variants) {
             int port = freePort();
             EmbeddedServer<?, ?> server = HttpApps.start(variant, port);

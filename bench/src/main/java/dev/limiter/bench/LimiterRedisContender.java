@@ -3,17 +3,21 @@ package dev.limiter.bench;
 import dev.limiter.BlockingRateLimiter;
 import dev.limiter.RateLimiter;
 import dev.limiter.redis.RedisBucketStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.resource.ClientResources;
 
 /**
  * Our limiter on {@link RedisBucketStore} (one {@code EVALSHA} per decision, Redis {@code TIME}
- * as the clock, default options), called through the Java facade like the Bucket4j contender.
+ * as the clock, default options, the same as {@code RedisBucketStore.connect(uri)}), called through the Java facade like the Bucket4j contender.
  */
 final class LimiterRedisContender implements Contender {
+    private final RedisClient client;
     private final RedisBucketStore store;
     private final BlockingRateLimiter limiter;
 
-    LimiterRedisContender(String uri) {
-        store = RedisBucketStore.connect(uri);
+    LimiterRedisContender(String uri, ClientResources resources) {
+        client = RedisClient.create(resources, uri);
+        store = RedisBucketStore.of(client);
         limiter = RateLimiter.builder(SeedPolicy.limiter()).store(store).build();
     }
 
@@ -31,5 +35,6 @@ final class LimiterRedisContender implements Contender {
     public void close() {
         limiter.close();
         store.close();
+        client.shutdown();
     }
 }

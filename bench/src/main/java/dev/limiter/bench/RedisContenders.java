@@ -1,7 +1,8 @@
 package dev.limiter.bench;
 
 import java.util.List;
-import java.util.function.Function;
+import io.lettuce.core.resource.ClientResources;
+import java.util.function.BiFunction;
 
 /**
  * The Redis-backed limiters compared, each applying the seed's {@code free} policy (a token
@@ -10,10 +11,13 @@ import java.util.function.Function;
 final class RedisContenders {
     private RedisContenders() {}
 
-    /** Returns a factory per contender, taking the Redis URI. */
-    static List<Function<String, Contender>> all() {
+    /**
+     * Returns a factory per contender, taking the Redis URI and the client resources every
+     * contender must build its Lettuce client from (they count its round trips).
+     */
+    static List<BiFunction<String, ClientResources, Contender>> all() {
         return List.of(
                 LimiterRedisContender::new,
-                uri -> new Bucket4jRedisContender(uri, SeedPolicy.bucket4jConfiguration()));
+                (uri, resources) -> new Bucket4jRedisContender(uri, resources, SeedPolicy.bucket4jConfiguration()));
     }
 }

@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import io.lettuce.core.resource.ClientResources;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
@@ -51,18 +52,22 @@ public final class RedisLoad {
         EmbeddedRedis embedded = settings.uri == null ? EmbeddedRedis.start() : null;
         String uri = settings.uri != null ? settings.uri : embedded.uri();
         List<Row> rows = new ArrayList<>();
+        ClientCommandCounter sent = new ClientCommandCounter();
+        ClientResources resources = ClientResources.builder().commandLatencyRecorder(sent).build();
         try (RedisCommandStats stats = new RedisCommandStats(uri)) {
-            for (Function<String, Contender> factory : RedisContenders.all()) {
+            Counters counters = new Counters(stats, sent);
+            for (BiFunction<String, ClientResources, Contender> factory : RedisContenders.all()) {
                 for (int callers : settings.callers) {
-                    rows.add(measure(factory, uri, stats, settings,
+                    rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
                             new Load("closed", callers, 0), () -> closedLoop(callers, settings)));
                 }
                 if (settings.rate > 0) {
-                    rows.add(measure(factory, uri, stats, settings,
+                    rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
                             new Load("open", OPEN_LOOP_WORKERS, settings.rate), () -> openLoop(settings)));
                 }
             }
         } finally {
+            resources.shutdown();
             if (embedded != null) {
                 embedded.close();
             }
@@ -89,43 +94,70 @@ public final class RedisLoad {
 
     private static volatile Contender current;
 
-    private static Row measure(Function<String, Contender> factory, String uri, RedisCommandStats stats,
+    /** Commands counted on both ends: by the server (with script internals) and as sent by the client. */
+    private record Counters(RedisCommandStats server, ClientCommandCounter client) {
+        void reset() {
+            server.reset();
+            client.reset();
+        }
+    }
+
+    private static Row measure(Supplier<Contender> factory, Counters counters,
                                Settings settings, Load load, Supplier<Phase> phase) throws Exception {
-        stats.reset();
-        try (Contender contender = factory.apply(uri)) {
+        counters.reset();
+        try (Contender contender = factory.get()) {
             current = contender;
             if (settings.warmup > 0) {
                 phase.get().start().finish(settings.warmup);
             }
-            stats.reset();
+            counters.reset();
             Result result = phase.get().start().finish(settings.seconds);
-            return new Row(contender.name(), load, result, stats.calls());
+            return new Row(contender.name(), load, result, counters.server().calls(), counters.client().counts());
         } finally {
             current = null;
         }
     }
 
-    /** What one contender did under one load. */
-    record Row(String contender, Load load, Result result, Map<String, Long> commands) {
-        /** Returns the Redis commands the server ran per decision. */
+    /**
+     * What one contender did under one load; {@code commands} as the server counted them
+     * (commands run inside Lua scripts included), {@code sent} as the client sent them.
+     */
+    record Row(String contender, Load load, Result result, Map<String, Long> commands, Map<String, Long> sent) {
+        /** Returns the commands the server ran per decision, those inside scripts included. */
         double commandsPerDecision() {
-            long total = commands.values().stream().mapToLong(Long::longValue).sum();
+            return perDecision(commands);
+        }
+
+        /** Returns the commands sent per decision: the round trips. */
+        double roundTripsPerDecision() {
+            return perDecision(sent);
+        }
+
+        private double perDecision(Map<String, Long> counts) {
+            long total = counts.values().stream().mapToLong(Long::longValue).sum();
             return result.decisions() == 0 ? 0.0 : (double) total / result.decisions();
         }
 
         String toJson() {
-            StringBuilder byCommand = new StringBuilder();
-            commands.forEach((command, n) -> byCommand.append(byCommand.length() == 0 ? "" : ",")
-                    .append('"').append(command).append("\":").append(n));
+            String byCommand = json(commands);
+            String bySent = json(sent);
             Histogram h = result.latencyNanos();
             return String.format(java.util.Locale.ROOT,
                     "{\"contender\":\"%s\",\"mode\":\"%s\",\"callers\":%d,\"rate\":%d,\"decisions\":%d,"
                             + "\"allowed\":%d,\"errors\":%d,\"throughput\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-                            + "\"p999_us\":%.1f,\"max_us\":%.1f,\"commands\":{%s},\"commandsPerDecision\":%.3f}",
+                            + "\"p999_us\":%.1f,\"max_us\":%.1f,\"commands\":{%s},\"commandsPerDecision\":%.3f,"
+                            + "\"sent\":{%s},\"roundTripsPerDecision\":%.3f}",
                     contender, load.mode(), load.callers(), load.rate(), result.decisions(), result.allowed(),
                     result.errors(), result.decisions() / result.seconds(),
                     h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
-                    h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, byCommand, commandsPerDecision());
+                    h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, byCommand, commandsPerDecision(), bySent, roundTripsPerDecision());
+        }
+
+        private static String json(Map<String, Long> counts) {
+            StringBuilder out = new StringBuilder();
+            counts.forEach((command, n) -> out.append(out.length() == 0 ? "" : ",")
+                    .append('"').append(command).append("\":").append(n));
+            return out.toString();
         }
     }
 
