@@ -1,5 +1,6 @@
 package dev.limiter
 
+import dev.limiter.internal.SlidingWindowCounter
 import java.time.Duration
 import kotlin.time.toJavaDuration
 
@@ -59,7 +60,10 @@ public class LimitPolicy private constructor(
     override fun equals(other: Any?): Boolean =
         other is LimitPolicy && other.algorithm == algorithm && other.capacity == capacity && other.rate == rate
 
-    override fun hashCode(): Int = (algorithm.hashCode() * 31 + capacity.hashCode()) * 31 + rate.hashCode()
+    // Cached: stores look buckets up by policy on every decision.
+    private val hash: Int = (algorithm.hashCode() * 31 + capacity.hashCode()) * 31 + rate.hashCode()
+
+    override fun hashCode(): Int = hash
 
     override fun toString(): String = if (name == null) id else "$name($id)"
 
@@ -85,8 +89,9 @@ public class LimitPolicy private constructor(
         /**
          * A leaky bucket (as a meter) holding up to [capacity] requests, draining at [drainRate].
          *
-         * `tryAcquire` rejects when the bucket is full; `acquire` and `queueRequest` release
-         * waiting requests one by one, evenly at the drain rate.
+         * `tryAcquire` rejects a request that would overflow the bucket; `acquire` and
+         * `queueRequest` hold it until it fits, so a burst beyond the capacity is released
+         * evenly at the drain rate.
          */
         @JvmStatic
         public fun leakyBucket(capacity: Long, drainRate: Rate): LimitPolicy =
@@ -109,11 +114,17 @@ public class LimitPolicy private constructor(
 
         /**
          * At most about [limit] permits in any window of length [window], estimated from the
-         * current and the previous fixed window (weight in 1/65536 steps).
+         * current and the previous fixed window (weight in 1/1000 steps).
          */
         @JvmStatic
-        public fun slidingWindowCounter(limit: Long, window: Duration): LimitPolicy =
-            create(Algorithm.SLIDING_WINDOW_COUNTER, limit, windowRate(limit, window), "limit")
+        public fun slidingWindowCounter(limit: Long, window: Duration): LimitPolicy {
+            val rate = windowRate(limit, window)
+            require(rate.periodMicros <= SlidingWindowCounter.MAX_WINDOW_MICROS) {
+                "window must be at most 104 days for a sliding window counter, was $window; " +
+                    "use a fixed window for longer periods"
+            }
+            return create(Algorithm.SLIDING_WINDOW_COUNTER, limit, rate, "limit")
+        }
 
         /**
          * The generic cell rate algorithm: admits up to [burst] requests at once, then one per
@@ -144,6 +155,7 @@ public class LimitPolicy private constructor(
         @JvmStatic
         public fun of(algorithm: Algorithm, capacity: Long, rate: Rate): LimitPolicy = when (algorithm) {
             Algorithm.SLIDING_WINDOW_LOG -> slidingWindowLog(capacity, rate.period)
+            Algorithm.SLIDING_WINDOW_COUNTER -> slidingWindowCounter(capacity, rate.period)
             Algorithm.TOKEN_BUCKET, Algorithm.LEAKY_BUCKET -> create(algorithm, capacity, rate, "capacity")
             Algorithm.GCRA -> create(algorithm, capacity, rate, "burst")
             else -> create(algorithm, capacity, rate, "limit")

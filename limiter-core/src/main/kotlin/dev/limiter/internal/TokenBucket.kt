@@ -1,0 +1,39 @@
+package dev.limiter.internal
+
+import dev.limiter.LimitPolicy
+import dev.limiter.PolicyMath
+
+/**
+ * Token bucket: up to `capacity` tokens, refilled continuously at the policy's rate.
+ *
+ * Tokens are fixed point: one token is `unit = period / gcd(amount, period)` units and the
+ * bucket gains `gain = amount / gcd(amount, period)` units per microsecond, so a refill is
+ * exact at every microsecond. State: `tokens` (units) and `last` (epoch µs of the last
+ * refill). When the clock reads earlier than `last` (skewed nodes), nothing is refilled and
+ * waits count from `last`.
+ */
+internal class TokenBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
+    private val unit = PolicyMath.unitsPerToken(policy.rate)
+    private val gain = PolicyMath.unitsPerMicro(policy.rate)
+    private val full = policy.capacity * unit
+    private var tokenUnits = full
+    private var last = now
+
+    override fun evaluate(now: Long, permits: Long, commit: Boolean) {
+        if (now > last) {
+            val elapsed = now - last
+            tokenUnits = if (elapsed >= ceilDiv(full - tokenUnits, gain)) full else tokenUnits + elapsed * gain
+            last = now
+        }
+        val lag = last - now
+        val need = permits * unit
+        allowed = tokenUnits >= need
+        if (allowed && commit) tokenUnits -= need
+        retryAfter = if (allowed) 0 else lag + ceilDiv(need - tokenUnits, gain)
+        resetAfter = lag + ceilDiv(full - tokenUnits, gain)
+        remaining = tokenUnits / unit
+        tokens = tokenUnits.toDouble() / unit
+    }
+
+    override fun idleAt(): Long = last + ceilDiv(full - tokenUnits, gain)
+}
