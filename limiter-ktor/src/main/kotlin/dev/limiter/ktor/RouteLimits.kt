@@ -1,7 +1,7 @@
 package dev.limiter.ktor
 
 import dev.limiter.LimitPolicy
-import dev.limiter.Rate
+import dev.limiter.defaultLimitsPolicy
 import dev.limiter.ktor.internal.RouteLimit
 import io.ktor.server.routing.Route
 import io.ktor.server.routing.RouteSelector
@@ -31,19 +31,15 @@ public fun Route.rateLimited(policy: LimitPolicy, cost: Long = 1, build: Route.(
 }
 
 /**
- * Gives the routes built in [build] their own limit of [calls] per [period] (such as `"1h"`,
- * `"30s"`, `"minute"`), as a sliding window counter; returns the subtree's route.
+ * Gives the routes built in [build] their own limit of [calls] per [period] (`500ms`, `30s`,
+ * `1m`, `1h`, `1d`), with buckets of their own: a token bucket holding [calls] tokens refilled
+ * at [calls] per [period], as `@DefaultLimits` does; returns the subtree's route.
+ *
+ * @throws IllegalArgumentException naming the field when [calls] is below 1 or [period] is not
+ * a duration such as `1h`.
  */
 public fun Route.defaultLimits(calls: Long, period: String, build: Route.() -> Unit): Route {
-    val rate = try {
-        Rate.parse("$calls/$period")
-    } catch (e: IllegalArgumentException) {
-        throw IllegalArgumentException(
-            "defaultLimits: calls=$calls, period='$period' is not a valid limit (${e.message}); write e.g. defaultLimits(1000, \"1h\")",
-            e,
-        )
-    }
-    val policy = LimitPolicy.slidingWindowCounter(calls, rate.period).named("default-limits:$calls/$period")
+    val policy = defaultLimitsPolicy(calls, period).named("default-limits:$calls/$period")
     return limitedChild("defaultLimits($calls, $period)", RouteLimit(policy = policy, cost = 1, unlimited = false), build)
 }
 

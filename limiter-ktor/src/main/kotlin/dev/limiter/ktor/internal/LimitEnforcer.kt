@@ -7,7 +7,6 @@ import dev.limiter.LimitPolicy
 import dev.limiter.LimiterListener
 import dev.limiter.LimiterMetrics
 import dev.limiter.RateLimiter
-import dev.limiter.RateLimiterBuilder
 import dev.limiter.config.LimitsConfig
 import dev.limiter.ktor.MissingKey
 import dev.limiter.ktor.RateLimitingConfig
@@ -66,7 +65,7 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
             if (old != null && old.policy == policy) old
             else {
                 old?.close()
-                RateLimiterBuilder(policy).store(store).clock(clock).maxQueueSize(maxQueueSize)
+                RateLimiter.builder(policy).store(store).clock(clock).maxQueueSize(maxQueueSize)
                     .listener(listener).buildSuspending()
             }
         }!!
@@ -102,12 +101,14 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
         if (limits.allow.matches(client.id, client.address)) return Verdict.Exempt
         val (policy, cost) = selectPolicy(call, client, route, limits)
         val limiter = limiter(policy)
+        // Route-scoped policies are quotas of their own, even when their numbers equal a tier's.
+        val bucketKey = if (route.policy != null) "${policy.name}|${client.bucketKey}" else client.bucketKey
         val queue = route.queue
         val decision = if (queue != null) {
             val priority = (queue.priority ?: defaultPriority)(call)
-            limiter.queueRequest(client.bucketKey, priority, queue.maxWait, cost)
+            limiter.queueRequest(bucketKey, priority, queue.maxWait, cost)
         } else {
-            limiter.tryAcquire(client.bucketKey, cost)
+            limiter.tryAcquire(bucketKey, cost)
         }
         if (!decision.allowed) return limited(call, client, policy, decision)
         val global = limits.config.global ?: return Verdict.Limited(policy, decision, allowed = true)
