@@ -24,8 +24,10 @@ internal fun limitedApp(
     clock: MockClock = MockClock(),
     configure: RateLimitingConfig.() -> Unit = {},
     routes: io.ktor.server.routing.Route.() -> Unit = {},
+    auth: (io.ktor.server.auth.AuthenticationConfig.() -> Unit)? = null,
     block: suspend ApplicationTestBuilder.() -> Unit,
 ) = testApplication {
+    if (auth != null) install(io.ktor.server.auth.Authentication) { auth() }
     install(RateLimiting) {
         this.clock = clock
         policy("small", smallBucket)
