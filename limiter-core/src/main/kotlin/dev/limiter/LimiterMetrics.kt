@@ -51,6 +51,7 @@ public class LimiterMetrics @JvmOverloads constructor(
             decision.reason == DenyReason.QUEUE_TIMEOUT -> "timeout"
             else -> "rejected"
         }
+        depthOf(name) // registered with the first decision, so dashboards see 0 rather than no data
         val backend = if (isPrimary == null || isPrimary.asBoolean) "primary" else "fallback"
         counters.computeIfAbsent(Triple(name, outcome, backend)) { (p, o, b) ->
             Counter.builder(REQUESTS).description("Rate-limit decisions")

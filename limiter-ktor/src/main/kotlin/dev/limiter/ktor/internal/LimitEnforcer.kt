@@ -32,7 +32,9 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     private val maxQueueSize = settings.maxQueueSize
     private val defaultPriority = settings.queuePriority
     private val address = ClientAddress(settings.trustedProxies.mapIndexed { i, p -> IpRange.parse(p, "trustedProxies[$i]") })
-    private val listener: LimiterListener = settings.meterRegistry?.let { LimiterMetrics(it) } ?: LimiterListener.NONE
+    val backendIsPrimary = settings.backendIsPrimary
+    private val listener: LimiterListener =
+        settings.meterRegistry?.let { LimiterMetrics(it, backendIsPrimary) } ?: LimiterListener.NONE
     private val violations = SampledLog(
         LoggerFactory.getLogger("dev.limiter.ktor.RateLimiting"),
         clock,
