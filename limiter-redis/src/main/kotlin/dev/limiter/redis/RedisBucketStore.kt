@@ -1,16 +1,17 @@
 package dev.limiter.redis
 
+import dev.limiter.BackendState
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
-import dev.limiter.DenyReason
+import dev.limiter.FaultToleranceMode
+import dev.limiter.FaultToleranceSettings
+import dev.limiter.FaultTolerantBucketStore
 import dev.limiter.KeyUsage
 import dev.limiter.LimitPolicy
-import dev.limiter.redis.internal.DenyCache
-import dev.limiter.redis.internal.LimiterScripts
-import dev.limiter.redis.internal.RedisKeys
-import dev.limiter.redis.internal.ScriptRunner
+import dev.limiter.LimiterClock
 import dev.limiter.redis.internal.RedisConnections
+import dev.limiter.redis.internal.RedisScriptStore
 import io.lettuce.core.ExperimentalLettuceCoroutinesApi
 import io.lettuce.core.RedisClient
 import io.lettuce.core.api.StatefulRedisConnection
@@ -18,7 +19,6 @@ import io.lettuce.core.api.coroutines
 import io.lettuce.core.cluster.RedisClusterClient
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection
 import io.lettuce.core.cluster.api.coroutines
-import kotlinx.coroutines.flow.toList
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 
 /**
@@ -37,7 +37,8 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
  * own clock.
  *
  * [tryConsumeNow] returns `null`: a remote store cannot answer without suspending.
- * Redis errors propagate; [enableFaultTolerance] wraps the store so that they do not.
+ * Redis errors propagate until [enableFaultTolerance] is called; from then on the store's
+ * own methods keep deciding while Redis is slow or gone.
  * Thread-safe; create one per application and share it between limiters.
  */
 public class RedisBucketStore internal constructor(
@@ -46,60 +47,54 @@ public class RedisBucketStore internal constructor(
     public val options: RedisStoreOptions,
     private val onClose: () -> Unit,
 ) : BucketStore {
-    private val runner = ScriptRunner(commands)
-    private val redis = commands
-    private val keys = RedisKeys(options.keyPrefix)
-    private val denyCache = DenyCache(options.denyCacheSize)
-    private val slackMicros = options.ttlSlack.toNanos() / 1_000
-    private val usageMillis = options.usageRetention.toMillis().toString()
+    private val direct = RedisScriptStore(commands, options)
 
-    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
-        checkPermits(permits, policy)
-        denyCache.lookup(key, policy, permits, nowMicros)?.let { return it }
-        val reply = run(key, policy, permits, commit = true, nowMicros)
-        val allowed = reply.long(0) == 1L
-        val retry = reply.long(2)
-        val reset = reply.long(3)
-        val decision = Decision.fromMicros(
-            allowed, reply.long(1), policy.capacity, retry, reset, key, if (allowed) null else DenyReason.LIMITED,
-        )
-        if (!allowed) denyCache.remember(policy, permits, nowMicros, decision, retry, reset)
-        return decision
-    }
+    @Volatile
+    private var tolerant: FaultTolerantBucketStore? = null
 
-    override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
-        checkPermits(permits, policy)
-        val reply = run(key, policy, permits, commit = false, nowMicros)
-        return BucketSnapshot(
-            tokens = reply.long(4).toDouble() / reply.long(5),
-            remaining = reply.long(1),
-            limit = policy.capacity,
-            retryAfterMicros = reply.long(2),
-            resetAfterMicros = reply.long(3),
-        )
-    }
+    /** Where decisions come from right now: always [BackendState.PRIMARY] without fault tolerance. */
+    public val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
+
+    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
+        (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
+
+    override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot =
+        (tolerant ?: direct).inspect(key, policy, permits, nowMicros)
 
     override suspend fun reset(key: String, policy: LimitPolicy) {
-        denyCache.forget(key, policy)
-        val all = keys.all(policy, key)
-        // Usage counters survive a reset: they count requests, not the bucket's state.
-        redis.del(all[0], all[2])
+        (tolerant ?: direct).reset(key, policy)
     }
+
+    /**
+     * Makes this store keep deciding while Redis is slow or gone, as [mode] says, and returns
+     * the fault-tolerant view now behind this store's own methods (for its [BackendState],
+     * listeners and metrics). Replaces an earlier call's settings and circuit.
+     *
+     * [FaultToleranceMode.LOCAL] decides from local buckets with the same policies,
+     * [FaultToleranceMode.FAIL_OPEN] allows and [FaultToleranceMode.FAIL_CLOSED] denies
+     * everything while the circuit is open; [FaultToleranceMode.NONE] turns Redis errors and
+     * timeouts into [dev.limiter.BackendUnavailableException]. See [FaultTolerantBucketStore].
+     */
+    @JvmOverloads
+    public fun enableFaultTolerance(
+        mode: FaultToleranceMode,
+        settings: FaultToleranceSettings = FaultToleranceSettings(),
+        clock: LimiterClock = LimiterClock.SYSTEM,
+    ): FaultTolerantBucketStore = FaultTolerantBucketStore(direct, mode, settings, clock).also { tolerant = it }
 
     /**
      * Returns the cluster-wide counts of [key] under [policy], summed over every node, since
      * the key's counters were created; zero counts when [RedisStoreOptions.usageRetention] is
      * zero or the key has had no request within it. Requests answered by this node's deny
-     * cache are not counted.
+     * cache or by a fallback are not counted. Redis errors propagate.
      */
-    public suspend fun usage(key: String, policy: LimitPolicy): KeyUsage {
-        val values = redis.hmget(keys.all(policy, key)[1], "a", "r", "p").toList()
-        fun field(name: String): Long = values.firstOrNull { it.key == name }?.getValueOrElse("0")?.toLong() ?: 0
-        return KeyUsage(key, field("a"), field("r"), field("p"))
-    }
+    public suspend fun usage(key: String, policy: LimitPolicy): KeyUsage = direct.usage(key, policy)
+
+    /** Keys this node answers from its deny cache right now. */
+    internal val denyCacheSize: Int get() = direct.denyCacheSize
 
     /** The Redis key holding [key]'s bucket under [policy]. */
-    internal fun stateKey(key: String, policy: LimitPolicy): String = keys.state(policy, key)
+    internal fun stateKey(key: String, policy: LimitPolicy): String = direct.stateKey(key, policy)
 
     /** Closes the connection this store opened; a connection the caller passed in stays open. */
     override fun close() {
@@ -107,25 +102,6 @@ public class RedisBucketStore internal constructor(
     }
 
     override fun toString(): String = "RedisBucketStore($options)"
-
-    private suspend fun run(key: String, policy: LimitPolicy, permits: Long, commit: Boolean, nowMicros: Long): List<Any?> {
-        val args = arrayOf(
-            permits.toString(),
-            if (commit) "1" else "0",
-            if (options.timeSource == RedisStoreOptions.TimeSource.CLIENT) nowMicros.toString() else "",
-            slackMicros.toString(),
-            usageMillis,
-        ) + LimiterScripts.parameters(policy)
-        return runner.run(LimiterScripts.of(policy.algorithm), keys.all(policy, key), args)
-    }
-
-    private fun checkPermits(permits: Long, policy: LimitPolicy) {
-        require(permits in 0..policy.capacity) {
-            "permits must be between 0 and the policy's capacity ${policy.capacity}, was $permits"
-        }
-    }
-
-    private fun List<Any?>.long(index: Int): Long = (this[index] as Number).toLong()
 
     public companion object {
         /**
