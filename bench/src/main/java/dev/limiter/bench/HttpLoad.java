@@ -28,7 +28,8 @@ import org.HdrHistogram.Histogram;
  * the server share them, for every variant alike).
  *
  * <p>Usage: {@code HttpLoad --out FILE [--seconds 20] [--warmup 5] [--scale 1.0]
- * [--variants none,ktor-ratelimit]}.
+ * [--variants none,ktor-ratelimit,limiter-local,limiter-redis]}; {@code limiter-redis} keeps its
+ * buckets in a Redis server started from the embedded-redis jar.
  */
 public final class HttpLoad {
     private static final int WORKERS = 64;
@@ -80,30 +81,38 @@ public final class HttpLoad {
         if (warmup.size() > 0) {
             // Warms this JVM's HTTP client and server code once, so the first variant is not the coldest.
             int port = freePort();
-            EmbeddedServer<?, ?> server = HttpApps.start("none", port);
+            EmbeddedServer<?, ?> server = HttpApps.start("none", port, null);
             try {
                 replay(client, URI.create("http://127.0.0.1:" + port + HttpApps.PATH), warmup, "jvm-warmup-");
             } finally {
                 server.stop(100, 2_000);
             }
         }
-        for (String variant : settings.variants) {
-            int port = freePort();
-            EmbeddedServer<?, ?> server = HttpApps.start(variant, port);
-            try {
-                URI uri = URI.create("http://127.0.0.1:" + port + HttpApps.PATH);
-                if (warmup.size() > 0) {
-                    replay(client, uri, warmup, "warmup-");
-                }
-                Tally tally = new Tally();
-                RedisLoad.Result result = replay(client, uri, plan, "", tally);
-                rows.add(new Row(variant, plan.size(), tally.ok.sum(), tally.limited.sum(), tally.errors.sum(),
-                        result.seconds(), result.latencyNanos(), theoretical));
-            } finally {
-                server.stop(100, 2_000);
+        boolean needsRedis = settings.variants.stream().anyMatch(HttpApps::needsRedis);
+        try (EmbeddedRedis redis = needsRedis ? EmbeddedRedis.start() : null) {
+            for (String variant : settings.variants) {
+                rows.add(measure(client, variant, redis == null ? null : redis.uri(), warmup, plan, theoretical));
             }
         }
         return rows;
+    }
+
+    private static Row measure(HttpClient client, String variant, String redisUri, TrafficModel warmup,
+                               TrafficModel plan, double theoretical) throws Exception {
+        int port = freePort();
+        EmbeddedServer<?, ?> server = HttpApps.start(variant, port, redisUri);
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + HttpApps.PATH);
+            if (warmup.size() > 0) {
+                replay(client, uri, warmup, "warmup-");
+            }
+            Tally tally = new Tally();
+            RedisLoad.Result result = replay(client, uri, plan, "", tally);
+            return new Row(variant, plan.size(), tally.ok.sum(), tally.limited.sum(), tally.errors.sum(),
+                    result.seconds(), result.latencyNanos(), theoretical);
+        } finally {
+            server.stop(100, 2_000);
+        }
     }
 
     /** Counts answers by status. */

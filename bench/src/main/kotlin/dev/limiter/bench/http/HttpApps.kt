@@ -1,6 +1,11 @@
 package dev.limiter.bench.http
 
+import dev.limiter.LimitPolicy
+import dev.limiter.Rate
+import dev.limiter.ktor.RateLimiting
+import dev.limiter.redis.RedisBucketStore
 import io.ktor.server.application.Application
+import io.ktor.server.application.ApplicationStopped
 import io.ktor.server.application.install
 import io.ktor.server.cio.CIO
 import io.ktor.server.engine.EmbeddedServer
@@ -13,7 +18,7 @@ import kotlin.time.Duration.Companion.seconds
 
 /**
  * The HTTP apps the load suite compares: the same endpoint bare, behind Ktor's own
- * `RateLimit`, and (when limiter-ktor is on the class path) behind our plugin.
+ * `RateLimit`, and behind our `RateLimiting` plugin with the local and the Redis store.
  *
  * The endpoint answers a small text body, like the portal demo's quota route, so the numbers
  * show what rate limiting adds and little else.
@@ -27,15 +32,30 @@ object HttpApps {
 
     /** Names of the app variants this build can start. */
     @JvmStatic
-    fun variants(): List<String> = listOf("none", "ktor-ratelimit")
+    fun variants(): List<String> = listOf("none", "ktor-ratelimit", "limiter-local", "limiter-redis")
 
-    /** Starts [variant] on 127.0.0.1:[port] and returns the running server. */
+    /** Whether [variant] needs a Redis server. */
     @JvmStatic
-    fun start(variant: String, port: Int): EmbeddedServer<*, *> {
+    fun needsRedis(variant: String): Boolean = variant == "limiter-redis"
+
+    /**
+     * Starts [variant] on 127.0.0.1:[port] and returns the running server; [redisUri] is the
+     * server that `limiter-redis` keeps its buckets in (unused by the others).
+     */
+    @JvmStatic
+    fun start(variant: String, port: Int, redisUri: String?): EmbeddedServer<*, *> {
         val module: Application.() -> Unit = when (variant) {
             "none" -> fun Application.() { endpoint() }
             "ktor-ratelimit" -> fun Application.() {
                 ktorRateLimit()
+                endpoint()
+            }
+            "limiter-local" -> fun Application.() {
+                limiter(null)
+                endpoint()
+            }
+            "limiter-redis" -> fun Application.() {
+                limiter(requireNotNull(redisUri) { "variant limiter-redis needs a Redis URI, was null" })
                 endpoint()
             }
             else -> throw IllegalArgumentException(
@@ -49,6 +69,20 @@ object HttpApps {
         routing {
             get(PATH) { call.respondText("{\"quota\":\"ok\"}") }
         }
+    }
+
+    /**
+     * Our plugin with the seed's `free` policy (40, refilled at 10/s) per `X-API-Key`, in memory
+     * or in Redis at [redisUri], with the default (IETF and legacy) headers.
+     */
+    private fun Application.limiter(redisUri: String?) {
+        val redis = redisUri?.let { RedisBucketStore.connect(it) }
+        install(RateLimiting) {
+            policy("free", LimitPolicy.tokenBucket(40, Rate.perSecond(10)))
+            apiKeyHeader = API_KEY_HEADER
+            if (redis != null) store = redis
+        }
+        if (redis != null) monitor.subscribe(ApplicationStopped) { redis.close() }
     }
 
     /**
