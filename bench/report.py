@@ -45,7 +45,8 @@ def versions():
 def machine(meta):
     if meta is None:
         return "_(no metadata recorded)_"
-    return (f"Run `{meta['command']}` on {meta['date']}: {meta['cpus']} CPUs ({meta['cpu']}), "
+    settings = f" ({meta['settings']})" if meta.get("settings") else ""
+    return (f"Run `{meta['command']}`{settings} on {meta['date']}: {meta['cpus']} CPUs ({meta['cpu']}), "
             f"{meta['os']}, {meta['jdk']}; load average {' '.join(meta['loadavg'])} when it started "
             f"(the machine is shared, so absolute numbers are lower than on an idle box; "
             f"ratios within one run are the comparison that counts).")
@@ -253,8 +254,7 @@ def main():
     out.append("## Local store: `tryAcquire`\n")
     groups = {}
     if local_rows:
-        out.append("Command: `bench/run.sh local` (JMH, `-f 1 -wi 2 -w 1s -i 3 -r 2s -prof gc`, "
-                   "`-t 1` and `-t 2`). Higher ops/µs is better; a ratio above 1.00 means ours is faster. "
+        out.append("Higher ops/µs is better; a ratio above 1.00 means ours is faster. "
                    "B/op is `gc.alloc.rate.norm`. Scenarios and where the peers' semantics differ: "
                    "`bench/src/main/java/dev/limiter/bench/Scenario.java`.\n")
         groups = local_section(out, local_rows, load(os.path.join(results, "local.meta.json")))
@@ -266,7 +266,6 @@ def main():
     out.append("## Queue: granting from a non-empty queue\n")
     queue = load(os.path.join(results, "queue.json"))
     if queue:
-        out.append("Command: `bench/run.sh queue` (JMH, `-f 1 -wi 2 -w 1s -i 3 -r 2s -prof gc`, 8 threads).\n")
         queue_section(out, queue, load(os.path.join(results, "queue.meta.json")))
     else:
         out.append("_Not run yet: `bench/run.sh queue`._\n")
@@ -274,8 +273,7 @@ def main():
     out.append("## Redis store\n")
     redis = load(os.path.join(results, "redis.json"))
     if redis:
-        out.append("Command: `bench/run.sh redis` (`RedisLoad --seconds 5 --warmup 2`; HdrHistogram, "
-                   "latency of the open loop counted from each request's planned start).\n")
+        out.append("HdrHistogram; the open loop's latency counts from each request's planned start.\n")
         redis_section(out, redis, load(os.path.join(results, "redis.meta.json")))
     else:
         out.append("_Not run yet: `bench/run.sh redis`._\n")
@@ -283,7 +281,6 @@ def main():
     out.append("## HTTP (Ktor)\n")
     http = load(os.path.join(results, "http.json"))
     if http:
-        out.append("Command: `bench/run.sh http` (`HttpLoad --seconds 20 --warmup 5`).\n")
         http_section(out, http, load(os.path.join(results, "http.meta.json")))
     else:
         out.append("_Not run yet: `bench/run.sh http`._\n")

@@ -1,6 +1,6 @@
 package dev.limiter.bench;
 
-import java.io.IOException;
+import io.lettuce.core.resource.ClientResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,15 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import io.lettuce.core.resource.ClientResources;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
  * Decisions per second and latency against a real Redis, ours against Bucket4j's Lettuce proxy
- * manager on the same server and the same 12,000 keys, and Redis commands per decision from
- * {@code INFO commandstats}.
+ * manager on the same server and the same 12,000 keys, and Redis commands per decision: sent by
+ * the client (round trips, {@link ClientCommandCounter}) and run by the server, script internals
+ * included ({@code INFO commandstats}).
  *
  * <p>Closed loop: {@code callers} threads each make one decision after another. Open loop:
  * decisions arrive at a fixed rate whatever the latency, and latency is measured from the
@@ -59,7 +59,7 @@ public final class RedisLoad {
             for (BiFunction<String, ClientResources, Contender> factory : RedisContenders.all()) {
                 for (int callers : settings.callers) {
                     rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
-                            new Load("closed", callers, 0), () -> closedLoop(callers, settings)));
+                            new Load("closed", callers, 0), () -> closedLoop(callers)));
                 }
                 if (settings.rate > 0) {
                     rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
@@ -166,7 +166,7 @@ public final class RedisLoad {
     }
 
     /** Callers that each make one decision after another until stopped. */
-    private static Phase closedLoop(int callers, Settings settings) {
+    private static Phase closedLoop(int callers) {
         return () -> new Run(callers, worker -> {
             while (!worker.stopped()) {
                 long start = System.nanoTime();
