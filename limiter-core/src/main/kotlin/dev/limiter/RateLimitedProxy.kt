@@ -14,8 +14,11 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
  * A call to a limited method takes one permit from that method's bucket, then reaches the
  * target; when no permit is left it throws [RateLimitExceededException] and the target is
  * not called. Suspend methods take their permit on the suspending path. Methods without a
- * limit, and `equals`, `hashCode` and `toString`, go straight to the target. All proxies over
- * one store share nothing but the store: each proxy has its own buckets.
+ * limit, and `equals`, `hashCode` and `toString`, go straight to the target.
+ *
+ * Each method has its own bucket. Proxies of the same interface over the same store share
+ * their buckets (how a Redis store enforces the limits across nodes); the default store is a
+ * new in-memory one per proxy.
  */
 public object RateLimitedProxy {
     /**

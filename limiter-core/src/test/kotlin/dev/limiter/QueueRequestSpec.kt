@@ -12,6 +12,7 @@ import kotlinx.coroutines.test.TestScope
 import kotlinx.coroutines.test.runCurrent
 import kotlinx.coroutines.test.runTest
 import java.time.Duration
+import kotlin.time.Duration.Companion.hours
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 
@@ -141,6 +142,62 @@ class QueueRequestSpec : FunSpec({
             val limiter = limiter(LimitPolicy.leakyBucket(2, Rate.perSecond(5)))
             val times = (1..6).map { async { limiter.acquire().also { it.allowed shouldBe true }; testScheduler.currentTime } }
             times.awaitAll() shouldBe listOf(0L, 0L, 200L, 400L, 600L, 800L)
+        }
+    }
+
+    test("closing the limiter fails pending waiters promptly with a clear exception") {
+        runTest {
+            val limiter = limiter(LimitPolicy.tokenBucket(1, Rate.perHour(1)))
+            limiter.tryAcquire()
+            val waiters = (1..3).map { async { runCatching { limiter.queueRequest(priority = it, maxWait = 2.hours) } } }
+            runCurrent()
+            limiter.close()
+            val failures = waiters.awaitAll().map { it.exceptionOrNull() }
+            failures.all { it is LimiterClosedException } shouldBe true
+            testScheduler.currentTime shouldBe 0
+        }
+    }
+
+    test("with aging, a long-waiting low priority passes fresh high-priority arrivals") {
+        runTest {
+            val limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(1)))
+                .clock(VirtualClock(testScheduler)).priorityAging(java.time.Duration.ofSeconds(1)).buildSuspending()
+            limiter.tryAcquire()
+            val grants = mutableListOf<String>()
+            val old = launch { limiter.queueRequest(priority = 0, maxWait = 1.hours); grants += "old@${testScheduler.currentTime}" }
+            runCurrent()
+            // A steady stream of priority-2 requests, one arriving every 500 ms.
+            val stream = (1..6).map { i ->
+                launch {
+                    delay(500L * i - 1)
+                    limiter.queueRequest(priority = 2, maxWait = 1.hours)
+                    grants += "p2"
+                }
+            }
+            old.join()
+            stream.forEach { it.join() }
+            // Everyone ages: the old waiter ranks t/1s, a p2 that arrived at a ranks 2 + (t - a)/1s.
+            // It loses to the p2s that arrived within 2 s of it, and at 3 s it ties the rest and
+            // wins on arrival order. Without aging it would be served last, at 7 s.
+            grants.take(3) shouldBe listOf("p2", "p2", "old@3000")
+        }
+    }
+
+    test("usage stats report queued requests, timeouts and wait times") {
+        runTest {
+            val limiter = limiter(LimitPolicy.tokenBucket(1, Rate.perSecond(1)))
+            limiter.tryAcquire()
+            val a = async { limiter.acquire(maxWait = 10.seconds) }
+            val b = async { limiter.acquire(maxWait = 10.seconds) }
+            val c = async { limiter.acquire(maxWait = 1_500.milliseconds) }
+            listOf(a, b, c).awaitAll().map { it.allowed } shouldBe listOf(true, true, false)
+            val stats = limiter.usageStats()
+            stats.queued shouldBe 3
+            stats.timedOut shouldBe 1
+            stats.averageWait shouldBe Duration.ofMillis(1_500)
+            stats.maxWait shouldBe Duration.ofSeconds(2)
+            stats.allowed shouldBe 3
+            stats.rejected shouldBe 1
         }
     }
 

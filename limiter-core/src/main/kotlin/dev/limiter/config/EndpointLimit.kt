@@ -4,7 +4,7 @@ package dev.limiter.config
  * What a call to one endpoint costs: [cost] permits, drawn from [policy] when set, otherwise
  * from the caller's own policy.
  */
-public class EndpointLimit(
+public class EndpointLimit @JvmOverloads constructor(
     /** Permits one call takes; at least 1. */
     public val cost: Long,
     /** The policy the permits come from, by name; `null` for the caller's own policy. */

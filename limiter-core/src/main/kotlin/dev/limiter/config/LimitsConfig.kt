@@ -68,7 +68,7 @@ public class LimitsConfig @JvmOverloads constructor(
     public fun toYaml(): String = LimitsConfigWriter.write(this)
 
     override fun equals(other: Any?): Boolean = other is LimitsConfig &&
-        other.policies == policies && other.policies.all { (n, p) -> policies[n]?.algorithm == p.algorithm } &&
+        other.policies == policies &&
         other.defaultPolicy == defaultPolicy && other.keys == keys && other.endpoints == endpoints &&
         other.allowlist == allowlist && other.denylist == denylist && other.global == global
 

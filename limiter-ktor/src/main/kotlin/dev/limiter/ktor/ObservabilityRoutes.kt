@@ -30,9 +30,10 @@ public fun Route.metricsRoute(registry: PrometheusMeterRegistry, path: String = 
  * Serves the backend state at [path] (`/health` by default), never rate limited; returns the
  * route.
  *
- * Answers 200 with `{"status":"UP","backend":"primary"}` (or `"fallback"` while a remote store
- * decides locally) when the store answers a probe within a second, and 503 with
- * `{"status":"DOWN"}` and the error when it does not.
+ * Answers 200 with `{"status":"UP","backend":"primary"}` when the store answers a probe within
+ * a second, and 503 with `{"status":"DOWN"}` and the error when it does not. `backend` is
+ * `fallback` (or `probing`) while a `FaultTolerantBucketStore` decides without its primary; in
+ * `LOCAL` mode the status stays `UP` then, since calls are still limited.
  */
 public fun Route.healthRoute(path: String = "/health"): Route {
     val enforcer = application.enforcer()
@@ -43,7 +44,7 @@ public fun Route.healthRoute(path: String = "/health"): Route {
                     enforcer.store.inspect("limiter:health-probe", ProbePolicy, 1, enforcer.clock.nowNanos() / 1_000)
                 }
             }
-            val backend = if (enforcer.backendIsPrimary?.asBoolean == false) "fallback" else "primary"
+            val backend = enforcer.backendState
             val up = probe.isSuccess && probe.getOrNull() != null
             call.respondJson(
                 buildJsonObject {

@@ -57,8 +57,10 @@ public class RateLimitingConfig {
 
     /**
      * Tells whether a remote store decides on its primary backend right now (false while it
-     * falls back to local buckets); `null` when the store has no fallback. Feeds `/health`,
-     * the `backend` tag and the `limiter.backend.state` gauge.
+     * falls back to local buckets); feeds `/health` and the `backend` tag of `limiter.requests`.
+     * Not needed for a `FaultTolerantBucketStore` (such as the one `RedisBucketStore.enableFaultTolerance`
+     * returns): its state is read directly, and its `limiter.backend.state` gauge is bound to
+     * [meterRegistry].
      */
     public var backendIsPrimary: BooleanSupplier? = null
 

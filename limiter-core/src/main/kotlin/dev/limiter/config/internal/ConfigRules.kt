@@ -12,9 +12,12 @@ internal object ConfigRules {
     fun policyName(name: String): String? = if (POLICY_NAME.matches(name)) null else
         "invalid policy name '$name'; use 1 to 64 letters, digits, '_', '-' or '.', starting with a letter or digit"
 
-    fun policyReference(name: String, policies: Collection<String>): String? = if (name in policies) null else
-        "unknown policy '$name'${Suggestions.didYouMean(name, policies)}; defined policies are " +
+    fun policyReference(name: String, policies: Collection<String>): String? = when {
+        name in policies -> null
+        policies.isEmpty() -> "unknown policy '$name'; no policies are defined, add a policy named '$name' under policies"
+        else -> "unknown policy '$name'${Suggestions.didYouMean(name, policies)}; defined policies are " +
             policies.sorted().joinToString(", ") + ", or add a policy named '$name' under policies"
+    }
 
     /** A [cost] drawn from [policy] (named [name], reached via [how]) must fit its capacity. */
     fun cost(cost: Long, name: String, policy: LimitPolicy, how: String): String? = if (cost <= policy.capacity) null else

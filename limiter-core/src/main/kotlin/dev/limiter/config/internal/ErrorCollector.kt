@@ -18,6 +18,10 @@ internal class ErrorCollector {
         errors += ConfigError(path, line, column, message)
     }
 
+    fun add(error: ConfigError) {
+        errors += error
+    }
+
     fun at(path: String, node: YamlNode, message: String) = at(path, node.location.line, node.location.column, message)
 
     /** Every error, in document order. */
@@ -56,7 +60,7 @@ internal fun YamlNode.untagged(): YamlNode = if (this is YamlTaggedNode) innerNo
 internal object Suggestions {
     fun didYouMean(word: String, candidates: Collection<String>): String {
         val best = candidates.minByOrNull { distance(word.lowercase(), it.lowercase()) } ?: return ""
-        return if (distance(word.lowercase(), best.lowercase()) <= maxOf(2, best.length / 3)) " (did you mean '$best'?)" else ""
+        return if (distance(word.lowercase(), best.lowercase()) <= maxOf(2, (best.length + 2) / 3)) " (did you mean '$best'?)" else ""
     }
 
     private fun distance(a: String, b: String): Int {
