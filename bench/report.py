@@ -233,6 +233,20 @@ def http_section(out, data, meta):
     out.append("")
 
 
+def service_section(out, data, meta):
+    out.append(machine(meta) + "\n")
+    out.append(f"The portal demo's `POST /v1/check` (`{{\"key\": \"developer-N\", \"policy\": \"free\"}}`, N random "
+               f"of 12,000), {data['callers']} clients one request after another; {data['warmupSeconds']} s warmup, "
+               f"{data['seconds']} s measured; server and clients share the machine.\n")
+    out.append("| Portal store | checks/s | p50 µs | p95 µs | p99 µs | max µs | allowed | errors |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in data["results"]:
+        out.append(f"| {r['variant']} | {r['throughput']:,.0f} | {r['p50_us']:,.0f} | {r['p95_us']:,.0f} | "
+                   f"{r['p99_us']:,.0f} | {r['max_us']:,.0f} | {r['allowed'] / max(r['requests'], 1):.0%} | "
+                   f"{r['errors']} |")
+    out.append("")
+
+
 def main():
     results, target = sys.argv[1], sys.argv[2]
     here = os.path.dirname(__file__)
@@ -284,6 +298,13 @@ def main():
         http_section(out, http, load(os.path.join(results, "http.meta.json")))
     else:
         out.append("_Not run yet: `bench/run.sh http`._\n")
+
+    out.append("## Limiter service (`POST /v1/check`)\n")
+    service = load(os.path.join(results, "service.json"))
+    if service:
+        service_section(out, service, load(os.path.join(results, "service.meta.json")))
+    else:
+        out.append("_Not run yet: `bench/run.sh service`._\n")
 
     notes = os.path.join(here, "notes.md")
     if os.path.exists(notes):

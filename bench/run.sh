@@ -6,6 +6,7 @@
 #   bench/run.sh queue    JMH: granting from a non-empty queue vs a paced fair Semaphore
 #   bench/run.sh redis    load: decisions/s and latency against a real Redis, commands/decision
 #   bench/run.sh http     load: the seed's traffic model over HTTP, with and without rate limiting
+#   bench/run.sh service  load: the portal's POST /v1/check at 64 clients, local and Redis store
 #   bench/run.sh all      all of the above
 #   bench/run.sh report   only rewrite docs/performance.md from bench/results/
 #
@@ -17,8 +18,8 @@ cd "$(dirname "$0")/.."
 
 suite="${1:-}"
 case "$suite" in
-  local|queue|redis|http|all|report) ;;
-  *) echo "usage: bench/run.sh local|queue|redis|http|all|report (got '${suite}')" >&2; exit 2 ;;
+  local|queue|redis|http|service|all|report) ;;
+  *) echo "usage: bench/run.sh local|queue|redis|http|service|all|report (got '${suite}')" >&2; exit 2 ;;
 esac
 
 results=bench/results
@@ -74,12 +75,18 @@ run_http() {
   java -cp "$classpath" dev.limiter.bench.HttpLoad --out "$results/http.json" --seconds 20 --warmup 5
 }
 
+run_service() {
+  meta service "bench/run.sh service" "ServiceLoad --seconds 10 --warmup 3 --callers 64"
+  java -cp "$classpath" dev.limiter.bench.ServiceLoad --out "$results/service.json" --seconds 10 --warmup 3 --callers 64
+}
+
 case "$suite" in
   local) run_local ;;
+  service) run_service ;;
   http) run_http ;;
   queue) run_queue ;;
   redis) run_redis ;;
-  all) run_local; run_queue; run_redis; run_http ;;
+  all) run_local; run_queue; run_redis; run_http; run_service ;;
   report) ;;
 esac
 python3 bench/report.py "$results" docs/performance.md

@@ -28,8 +28,9 @@ import org.HdrHistogram.Histogram;
  * the server share them, for every variant alike).
  *
  * <p>Usage: {@code HttpLoad --out FILE [--seconds 20] [--warmup 5] [--scale 1.0]
- * [--variants none,ktor-ratelimit,limiter-local,limiter-redis]}; {@code limiter-redis} keeps its
- * buckets in a Redis server started from the embedded-redis jar.
+ * [--variants none,ktor-ratelimit,limiter-local,limiter-redis,portal-local,portal-redis]}; the
+ * {@code -redis} variants keep their buckets in a Redis server started from the embedded-redis
+ * jar.
  */
 public final class HttpLoad {
     private static final int WORKERS = 64;
@@ -102,7 +103,7 @@ public final class HttpLoad {
         int port = freePort();
         EmbeddedServer<?, ?> server = HttpApps.start(variant, port, redisUri);
         try {
-            URI uri = URI.create("http://127.0.0.1:" + port + HttpApps.PATH);
+            URI uri = URI.create("http://127.0.0.1:" + port + HttpApps.path(variant));
             if (warmup.size() > 0) {
                 replay(client, uri, warmup, "warmup-");
             }

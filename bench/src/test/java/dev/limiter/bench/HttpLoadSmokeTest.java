@@ -9,9 +9,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Smoke mode of the HTTP suite, part of {@code ./mvnw verify}: each app variant serves two
- * seconds of the traffic model over real HTTP, every request gets 200 or 429, and the
- * rate-limited variants answer 429 when the plan's theoretical share says some must.
+ * Smoke mode of the HTTP suite, part of {@code ./mvnw verify}: each app variant serves one
+ * second of the traffic model (at twice its rates) over real HTTP, every request gets 200 or
+ * 429, and the rate-limited variants answer 429 when the plan's theoretical share says some
+ * must.
  */
 class HttpLoadSmokeTest {
 
@@ -19,7 +20,7 @@ class HttpLoadSmokeTest {
     @DisplayName("every HTTP app variant serves the traffic model and only the limited ones answer 429")
     void everyVariantServes() throws Exception {
         HttpLoad.Settings settings = HttpLoad.Settings.parse(new String[] {
-            "--seconds", "2", "--warmup", "0", "--scale", "1.0"});
+            "--seconds", "1", "--warmup", "0", "--scale", "2.0"});
         List<HttpLoad.Row> rows = HttpLoad.run(settings);
 
         assertEquals(HttpApps.variants(), rows.stream().map(HttpLoad.Row::variant).toList());
