@@ -47,6 +47,7 @@ public class Decision internal constructor(
         if (key == this.key) this else Decision(allowed, remaining, limit, retryAfterMicros, resetAfterMicros, key, reason)
 
     /** Returns this decision denied with [reason], keeping its numbers. */
+    @JvmOverloads
     public fun deny(reason: DenyReason, retryAfter: Duration = this.retryAfter): Decision =
         Decision(false, remaining, limit, toMicros(retryAfter), resetAfterMicros, key, reason)
 
@@ -72,11 +73,13 @@ public class Decision internal constructor(
     public companion object {
         /** Returns an allowed decision for [key]. */
         @JvmStatic
+        @JvmOverloads
         public fun allowed(key: String, remaining: Long, limit: Long, resetAfter: Duration = Duration.ZERO): Decision =
             Decision(true, remaining, limit, 0, toMicros(resetAfter), key, null)
 
         /** Returns a denied decision for [key] with [reason]. */
         @JvmStatic
+        @JvmOverloads
         public fun denied(
             key: String,
             reason: DenyReason,

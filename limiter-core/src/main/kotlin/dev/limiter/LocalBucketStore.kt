@@ -109,7 +109,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     }
 
     /** Drops idle buckets; when more than [maxKeys] stay live, also the ones closest to idle. */
-    private fun sweep(now: Long) {
+    internal fun sweep(now: Long) {
         if (!sweeping.compareAndSet(0, 1)) return
         try {
             val latest = maxOf(now, lastNow.updateAndGet { maxOf(it, now) })

@@ -33,16 +33,13 @@ internal class SlidingWindowCounter(policy: LimitPolicy, now: Long) : Bucket(pol
         remaining = left / SCALE
         tokens = left.toDouble() / SCALE
         retryAfter = if (allowed) 0 else waitFor(now, permits)
-        resetAfter = when {
-            current > 0 -> start + 2 * window - now
-            previous > 0 -> start + window - now
-            else -> 0
-        }
+        resetAfter = if (current == 0L && previous == 0L) 0 else maxOf(0, idleAt() - now)
     }
 
+    /** When the estimate reaches zero: the previous window's weight, or this one's once it is previous, hits 0. */
     override fun idleAt(): Long = when {
-        current > 0 -> start + 2 * window
-        previous > 0 -> start + window
+        current > 0 -> start + window + firstOffsetWithWeightAtMost(0)
+        previous > 0 -> start + firstOffsetWithWeightAtMost(0)
         else -> Long.MIN_VALUE
     }
 

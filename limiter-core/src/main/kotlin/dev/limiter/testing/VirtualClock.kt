@@ -18,6 +18,7 @@ public class VirtualClock @JvmOverloads constructor(
 ) : LimiterClock {
     private val originNanos = MockClock.toNanos(origin)
 
+    @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
     override fun nowNanos(): Long = originNanos + scheduler.currentTime * 1_000_000L
 
     /** Returns the current virtual time as an [Instant]. */

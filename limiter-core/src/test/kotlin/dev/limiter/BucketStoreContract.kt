@@ -1,0 +1,150 @@
+package dev.limiter
+
+import dev.limiter.LimitPolicy.Algorithm
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.comparables.shouldBeLessThanOrEqualTo
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
+import java.time.Duration
+
+/**
+ * The suite every [BucketStore] must pass: every algorithm, edge values, concurrency,
+ * eviction of idle buckets and inspection.
+ *
+ * A backend proves itself by extending this spec with a factory for a fresh, empty store
+ * that uses the `nowMicros` it is given (not a clock of its own), and the two hooks below.
+ */
+public abstract class BucketStoreContract(
+    newStore: suspend () -> BucketStore,
+    /** Makes the store drop what has gone idle by [nowMicros] (a sweep, or waiting out TTLs). */
+    forgetIdle: suspend (store: BucketStore, nowMicros: Long) -> Unit,
+    /** Returns how many buckets the store holds. */
+    bucketCount: suspend (store: BucketStore) -> Long,
+) : FunSpec({
+
+    // 2026-01-01T00:00:00.1Z: 100 ms into an aligned second.
+    val t0 = 1_767_225_600_100_000L
+    val second = Duration.ofSeconds(1)
+
+    fun policyFor(algorithm: Algorithm): LimitPolicy = when (algorithm) {
+        Algorithm.TOKEN_BUCKET -> LimitPolicy.tokenBucket(4, Rate.perSecond(4))
+        Algorithm.LEAKY_BUCKET -> LimitPolicy.leakyBucket(4, Rate.perSecond(4))
+        Algorithm.FIXED_WINDOW -> LimitPolicy.fixedWindow(4, second)
+        Algorithm.SLIDING_WINDOW_LOG -> LimitPolicy.slidingWindowLog(4, second)
+        Algorithm.SLIDING_WINDOW_COUNTER -> LimitPolicy.slidingWindowCounter(4, second)
+        Algorithm.GCRA -> LimitPolicy.gcra(Rate.perSecond(4), 4)
+    }
+
+    // The wait after taking all 4 permits at t0, and the time until the bucket is at rest again.
+    val exhaustedRetry = mapOf(
+        Algorithm.TOKEN_BUCKET to 250_000L, Algorithm.LEAKY_BUCKET to 250_000L, Algorithm.GCRA to 250_000L,
+        Algorithm.FIXED_WINDOW to 900_000L, Algorithm.SLIDING_WINDOW_LOG to 1_000_000L,
+        Algorithm.SLIDING_WINDOW_COUNTER to 1_149_001L,
+    )
+    val exhaustedReset = mapOf(
+        Algorithm.TOKEN_BUCKET to 1_000_000L, Algorithm.LEAKY_BUCKET to 1_000_000L, Algorithm.GCRA to 1_000_000L,
+        Algorithm.FIXED_WINDOW to 900_000L, Algorithm.SLIDING_WINDOW_LOG to 1_000_000L,
+        Algorithm.SLIDING_WINDOW_COUNTER to 1_899_001L,
+    )
+
+    for (algorithm in Algorithm.entries) {
+        val policy = policyFor(algorithm)
+
+        context(algorithm.id) {
+            test("a new key finds its bucket full") {
+                val snapshot = newStore().inspect("fresh", policy, 1, t0)
+                snapshot.remaining shouldBe 4
+                snapshot.tokens shouldBe 4.0
+                snapshot.limit shouldBe 4
+                snapshot.retryAfterMicros shouldBe 0
+                snapshot.resetAfterMicros shouldBe 0
+            }
+
+            test("the whole capacity can be taken at once, and not a permit more") {
+                val store = newStore()
+                val all = store.tryConsume("k", policy, 4, t0)
+                all.allowed shouldBe true
+                all.remaining shouldBe 0
+                all.limit shouldBe 4
+                all.retryAfterMicros shouldBe 0
+                all.resetAfterMicros shouldBe exhaustedReset[algorithm]
+                val more = store.tryConsume("k", policy, 1, t0)
+                more.allowed shouldBe false
+                more.reason shouldBe DenyReason.LIMITED
+                more.key shouldBe "k"
+                more.retryAfterMicros shouldBe exhaustedRetry[algorithm]
+            }
+
+            test("a denied request is granted exactly at its retryAfter, not a microsecond before") {
+                val store = newStore()
+                store.tryConsume("k", policy, 4, t0)
+                val wait = exhaustedRetry.getValue(algorithm)
+                store.tryConsume("k", policy, 1, t0 + wait - 1).allowed shouldBe false
+                store.tryConsume("k", policy, 1, t0 + wait).allowed shouldBe true
+            }
+
+            test("inspecting consumes nothing and reports the wait for the permits asked about") {
+                val store = newStore()
+                store.tryConsume("k", policy, 3, t0)
+                repeat(3) { store.inspect("k", policy, 1, t0).remaining shouldBe 1 }
+                store.inspect("k", policy, 2, t0).retryAfterMicros shouldBe
+                    store.tryConsume("k", policy, 2, t0).retryAfterMicros
+                store.tryConsume("k", policy, 1, t0).allowed shouldBe true
+            }
+
+            test("reset makes the next request find a full bucket") {
+                val store = newStore()
+                store.tryConsume("k", policy, 4, t0)
+                store.reset("k", policy)
+                store.inspect("k", policy, 1, t0).remaining shouldBe 4
+                store.tryConsume("k", policy, 4, t0).allowed shouldBe true
+            }
+
+            test("keys and policies do not share buckets") {
+                val store = newStore()
+                store.tryConsume("a", policy, 4, t0)
+                store.tryConsume("b", policy, 1, t0).allowed shouldBe true
+                val other = LimitPolicy.of(algorithm, 5, if (policy.algorithm.id.contains("window")) Rate.of(5, second) else policy.rate)
+                store.tryConsume("a", other, 1, t0).allowed shouldBe true
+            }
+
+            test("keys that look like separators, hash tags or huge strings stay distinct") {
+                val store = newStore()
+                val tricky = listOf("a:b", "a", "{a}", "a}:{b", "limiter:{x}", "", " ", "ключ", "x".repeat(10_000), "x".repeat(9_999))
+                for (key in tricky) store.tryConsume(key, policy, 4, t0).allowed shouldBe true
+                for (key in tricky) store.tryConsume(key, policy, 1, t0).allowed shouldBe false
+            }
+
+            test("concurrent requests on one key are admitted exactly up to the limit") {
+                val big = LimitPolicy.of(algorithm, 500, if (policy.algorithm.id.contains("window")) Rate.of(500, second) else Rate.perSecond(4))
+                val store = newStore()
+                val admitted = coroutineScope {
+                    (1..40).map {
+                        async(Dispatchers.Default) { (1..25).count { store.tryConsume("hot", big, 1, t0).allowed } }
+                    }.awaitAll().sum()
+                }
+                admitted shouldBe 500
+            }
+        }
+    }
+
+    test("idle buckets are forgotten, so memory follows active keys") {
+        val store = newStore()
+        val policy = LimitPolicy.tokenBucket(2, Rate.parse("1/10ms"))
+        for (i in 0 until 2_000) store.tryConsume("key-$i", policy, 1, t0)
+        bucketCount(store) shouldBe 2_000L
+        forgetIdle(store, t0 + 10_000)
+        bucketCount(store) shouldBeLessThanOrEqualTo 0L
+    }
+
+    test("a bucket not yet at rest is kept with its state") {
+        val store = newStore()
+        val policy = LimitPolicy.tokenBucket(2, Rate.parse("1/10ms"))
+        store.tryConsume("busy", policy, 2, t0)
+        forgetIdle(store, t0 + 9_999)
+        store.tryConsume("busy", policy, 1, t0 + 9_999).allowed shouldBe false
+    }
+})
