@@ -94,12 +94,13 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     /** Drops every bucket. */
     public fun clear() {
+        recent = null
         byPolicy.clear()
         count.set(0)
     }
 
     private fun entry(key: String, policy: LimitPolicy, now: Long): Entry {
-        val buckets = byPolicy[policy] ?: byPolicy.computeIfAbsent(policy) { ConcurrentHashMap() }
+        val buckets = bucketsOf(policy)
         buckets[key]?.let { return it }
         val created = Entry(Bucket.create(policy, now))
         val existing = buckets.putIfAbsent(key, created)
@@ -107,6 +108,19 @@ public class LocalBucketStore @JvmOverloads constructor(
         if (count.incrementAndGet() >= sweepAt.get()) sweep(now)
         return created
     }
+
+    /** A limiter asks with the same policy object every time: remember the last one's map. */
+    @Volatile
+    private var recent: PolicyBuckets? = null
+
+    private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, Entry> {
+        recent?.let { if (it.policy === policy) return it.buckets }
+        val buckets = byPolicy[policy] ?: byPolicy.computeIfAbsent(policy) { ConcurrentHashMap() }
+        recent = PolicyBuckets(policy, buckets)
+        return buckets
+    }
+
+    private class PolicyBuckets(val policy: LimitPolicy, val buckets: ConcurrentHashMap<String, Entry>)
 
     /** Drops idle buckets; when more than [maxKeys] stay live, also the ones closest to idle. */
     internal fun sweep(now: Long) {

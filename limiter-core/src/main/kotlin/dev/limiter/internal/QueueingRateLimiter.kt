@@ -59,8 +59,11 @@ internal class QueueingRateLimiter(
         return decision
     }
 
-    override suspend fun tryAcquire(key: String, permits: Long): Decision {
-        tryAcquireNow(key, permits)?.let { return it }
+    // The suspending call is in tail position only, so the fast path allocates no continuation.
+    override suspend fun tryAcquire(key: String, permits: Long): Decision =
+        tryAcquireNow(key, permits) ?: tryAcquireSlowly(key, permits)
+
+    private suspend fun tryAcquireSlowly(key: String, permits: Long): Decision {
         val now = clock.nowMicros()
         val queue = queues[key]
         val decision = if (queue != null && queue.hasWaiterAtOrAbove(0, now)) {

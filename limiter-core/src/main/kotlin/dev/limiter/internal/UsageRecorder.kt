@@ -29,13 +29,18 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         val counters = keys[decision.key] ?: track(decision.key)
         if (decision.allowed) {
             allowed.increment()
-            counters?.allowed?.increment()
-            counters?.permits?.add(permits)
+            if (counters != null) {
+                counters.allowed.increment()
+                // Most requests take one permit: count only the extra ones separately.
+                if (permits != 1L) counters.extraPermits.add(permits - 1)
+            }
         } else {
             rejected.increment()
             counters?.rejected?.increment()
         }
-        if (counters != null && counters.lastSeen != nowMicros) counters.lastSeen = nowMicros
+        // Recency only decides which keys to forget first: a second's precision is plenty,
+        // and skipping the write keeps the hot path free of a shared store.
+        if (counters != null && nowMicros - counters.lastSeen > RECENCY_MICROS) counters.lastSeen = nowMicros
         if (wasQueued) {
             queued.increment()
             if (decision.reason == DenyReason.QUEUE_TIMEOUT) timedOut.increment()
@@ -63,7 +68,8 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
 
     fun keyUsage(key: String): KeyUsage {
         val c = keys[key] ?: return KeyUsage(key, 0, 0, 0)
-        return KeyUsage(key, c.allowed.sum(), c.rejected.sum(), c.permits.sum())
+        val allowed = c.allowed.sum()
+        return KeyUsage(key, allowed, c.rejected.sum(), allowed + c.extraPermits.sum())
     }
 
     private fun track(key: String): KeyCounters? {
@@ -86,13 +92,14 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
     private class KeyCounters {
         val allowed = LongAdder()
         val rejected = LongAdder()
-        val permits = LongAdder()
+        val extraPermits = LongAdder()
 
         @Volatile
-        var lastSeen = 0L
+        var lastSeen = Long.MIN_VALUE / 2
     }
 
     companion object {
         const val DEFAULT_MAX_KEYS = 100_000
+        private const val RECENCY_MICROS = 1_000_000L
     }
 }
