@@ -5,7 +5,6 @@ import dev.limiter.LimitPolicy;
 import dev.limiter.Rate;
 import dev.limiter.RateLimitExceededException;
 import dev.limiter.RateLimiter;
-import java.io.PrintStream;
 import java.time.Duration;
 
 /**
@@ -17,7 +16,7 @@ public final class QueuedReports {
     private QueuedReports() {}
 
     /** Generates three reports one permit at a time (100 ms apart), then asks for an export that cannot wait. */
-    public static void run(PrintStream out) throws Exception {
+    public static void run() throws Exception {
         // snippet:java-queue-request
         LimitPolicy reports = LimitPolicy.tokenBucket(1, Rate.perSecond(10));
         try (BlockingRateLimiter limiter = RateLimiter.create(reports)) {
@@ -25,7 +24,7 @@ public final class QueuedReports {
                 int report = i;
                 String result = limiter.queueRequest("reports", 0, Duration.ofSeconds(1),
                         () -> "report " + report + " generated");
-                out.println(result);
+                System.out.println(result);
             }
         }
 
@@ -36,7 +35,7 @@ public final class QueuedReports {
                 limiter.queueRequest("exports", 0, Duration.ofSeconds(1), () -> "never generated");
             } catch (RateLimitExceededException e) {
                 long minutes = (e.getRetryAfter().toSeconds() + 59) / 60;
-                out.println("export refused at once (" + e.getDecision().getReason() + "), retry in " + minutes + " min");
+                System.out.println("export refused at once (" + e.getDecision().getReason() + "), retry in " + minutes + " min");
             }
         }
         // end-snippet

@@ -5,7 +5,6 @@ import dev.limiter.LimitPolicy;
 import dev.limiter.Rate;
 import dev.limiter.RateLimiter;
 import dev.limiter.testing.MockClock;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -23,7 +22,7 @@ public final class ThreadedRequests {
     private ThreadedRequests() {}
 
     /** Runs 8 threads of 50 requests against a capacity of 100 and prints how many were allowed. */
-    public static int run(PrintStream out) throws Exception {
+    public static int run() throws Exception {
         // snippet:java-threads
         LimitPolicy policy = LimitPolicy.tokenBucket(100, Rate.perMinute(100));
         BlockingRateLimiter limiter = RateLimiter.builder(policy).clock(new MockClock()).build();
@@ -43,7 +42,7 @@ public final class ThreadedRequests {
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.SECONDS);
         }
-        out.println("allowed " + allowed.get() + " of 400 requests from 8 threads");
+        System.out.println("allowed " + allowed.get() + " of 400 requests from 8 threads");
         // end-snippet
         return allowed.get();
     }

@@ -5,7 +5,6 @@ import dev.limiter.config.LimitsConfig;
 import dev.limiter.config.ValidationReport;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -14,10 +13,10 @@ public final class ValidateConfig {
     private ValidateConfig() {}
 
     /** Validates {@code limits.yaml} (valid) and {@code broken-limits.yaml} (two mistakes) from the class path. */
-    public static void run(PrintStream out) {
-        out.println("limits.yaml: " + validate(resource("limits.yaml")));
-        out.println("broken-limits.yaml:");
-        out.println(validate(resource("broken-limits.yaml")));
+    public static void run() {
+        System.out.println("limits.yaml: " + validate(resource("limits.yaml")));
+        System.out.println("broken-limits.yaml:");
+        System.out.println(validate(resource("broken-limits.yaml")));
     }
 
     /** Returns "valid", or one line per problem: its path, line, column and message. */

@@ -11,10 +11,19 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the quickstart's main path and checks what it prints, section by section. */
 class QuickstartTest {
-    private static List<String> output() throws Exception {
+    private interface Sample {
+        void run() throws Exception;
+    }
+
+    /** Runs the sample with System.out captured and returns the lines it printed. */
+    private static List<String> printedBy(Sample sample) throws Exception {
+        PrintStream original = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            Quickstart.run(out);
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            sample.run();
+        } finally {
+            System.setOut(original);
         }
         return bytes.toString(StandardCharsets.UTF_8).lines().toList();
     }
@@ -29,7 +38,7 @@ class QuickstartTest {
 
     @Test
     void the_quickstart_prints_every_section_with_the_expected_outcomes() throws Exception {
-        List<String> lines = output();
+        List<String> lines = printedBy(Quickstart::run);
 
         assertEquals(List.of(
                 "request 1: allowed, 4 left",
@@ -71,7 +80,17 @@ class QuickstartTest {
     @Test
     void eight_threads_get_exactly_the_capacity() throws Exception {
         for (int run = 0; run < 5; run++) {
-            assertEquals(100, ThreadedRequests.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+            int[] allowed = new int[1];
+            printedBy(() -> allowed[0] = ThreadedRequests.run());
+            assertEquals(100, allowed[0]);
         }
+    }
+
+    @Test
+    void the_readme_example_runs_the_queued_call() throws Exception {
+        String[] result = new String[1];
+        List<String> printed = printedBy(() -> result[0] = ReadmeExample.run(() -> "called"));
+        assertEquals("called", result[0]);
+        assertEquals(List.of("allowed, 9 left"), printed);
     }
 }

@@ -57,6 +57,17 @@ class ExamplesSpec : FunSpec({
         )
     }
 
+    test("the README example allows the first request and runs the queued call") {
+        val printed = printedBy { runTest { readmeExample { "called" } shouldBe "called" } }
+        printed shouldBe listOf("allowed, 9 left")
+    }
+
+    test("validation names each problem with its line and column") {
+        describeProblems("policies:\n  free: { algorithm: token-bucket, capacity: 0, refill: 10/s }\ndefault-policy: free\n") shouldBe
+            "policies.free.capacity (line 2, column 46): must be greater than 0, was 0"
+        describeProblems("policies:\n  free: { algorithm: token-bucket, capacity: 10, refill: 10/s }\ndefault-policy: free\n") shouldBe "valid"
+    }
+
     test("main runs every example on the system clock, in order") {
         val printed = printedBy { main() }
         val withoutTimes = printed.map { it.replace(Regex("^\\d+ ms: "), "") }
