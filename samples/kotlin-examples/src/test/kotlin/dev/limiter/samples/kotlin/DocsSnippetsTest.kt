@@ -8,7 +8,6 @@ import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
 import java.nio.file.Files
-import java.nio.file.Path
 
 /**
  * Every code block the docs mark `<!-- snippet:NAME -->` is the compiled source region of that
@@ -52,12 +51,3 @@ class DocsSnippetsTest : FunSpec({
         }
     }
 })
-
-/** The repository root: two levels above this module, where the parent `pom.xml` and `docs/` live. */
-internal fun repositoryRoot(): Path {
-    val root = Path.of("../..").toAbsolutePath().normalize()
-    check(Files.isDirectory(root.resolve("docs")) && Files.exists(root.resolve("pom.xml"))) {
-        "expected the repository root (with pom.xml and docs/) at $root; run the tests from samples/kotlin-examples"
-    }
-    return root
-}

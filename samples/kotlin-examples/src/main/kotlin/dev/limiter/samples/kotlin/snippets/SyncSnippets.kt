@@ -1,5 +1,6 @@
 package dev.limiter.samples.kotlin.snippets
 
+import dev.limiter.samples.kotlin.repositoryRoot
 import java.nio.file.Path
 import kotlin.io.path.readLines
 import kotlin.io.path.writeText
@@ -7,12 +8,12 @@ import kotlin.io.path.writeText
 /**
  * Rewrites every `<!-- snippet:NAME -->` code block in the docs with its compiled source region.
  *
- * Run from the repository root after changing a sample:
- * `./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.snippets.SyncSnippetsKt`
- * (the working directory is the module, so the root is `../..` unless given as the argument).
+ * Run from the repository root after changing a sample (modules installed):
+ * `./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.snippets.SyncSnippetsKt`;
+ * the root may also be given as the argument.
  */
 fun main(args: Array<String>) {
-    val root = Path.of(args.firstOrNull() ?: "../..").toAbsolutePath().normalize()
+    val root = args.firstOrNull()?.let { Path.of(it).toAbsolutePath().normalize() } ?: repositoryRoot()
     val snippets = Snippets(root)
     var changed = 0
     snippets.docSnippets.groupBy { it.file }.forEach { (file, blocks) ->
