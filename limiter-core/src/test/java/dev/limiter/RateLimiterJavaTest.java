@@ -109,6 +109,31 @@ class RateLimiterJavaTest {
     }
 
     @Test
+    void interruptingABlockedAcquireLeavesTheQueueAndThrows() throws Exception {
+        MockClock clock = new MockClock(START);
+        try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perHour(1))).clock(clock).build()) {
+            limiter.tryAcquire("k");
+            AtomicBoolean interrupted = new AtomicBoolean();
+            Thread waiter = new Thread(() -> {
+                try {
+                    limiter.acquire("k", 1, Duration.ofHours(2));
+                } catch (InterruptedException e) {
+                    interrupted.set(true);
+                }
+            });
+            waiter.start();
+            for (int i = 0; i < 5_000 && limiter.getUsageStats().getQueueDepth() == 0; i++) Thread.sleep(1);
+            assertEquals(1, limiter.getUsageStats().getQueueDepth());
+            waiter.interrupt();
+            waiter.join(5_000);
+            assertTrue(interrupted.get());
+            assertEquals(0, limiter.getUsageStats().getQueueDepth());
+            clock.advance(Duration.ofHours(1));
+            assertEquals(1.0, limiter.getTokenCount("k"));
+        }
+    }
+
+    @Test
     void scopedViewsAndListeners() {
         List<Boolean> seen = new ArrayList<>();
         AtomicInteger depth = new AtomicInteger();

@@ -117,6 +117,19 @@ class RateLimitedProxySpec : FunSpec({
         runTest { reports.fetch("y") shouldBe "fetched y" }
     }
 
+    test("proxies of one interface over one store share their buckets; by default each proxy has its own") {
+        val clock = MockClock()
+        val shared = LocalBucketStore()
+        val first = rateLimited<Reports>(CountingReports(), shared, clock)
+        val second = rateLimited<Reports>(CountingReports(), shared, clock)
+        first.generate("a")
+        first.generate("b")
+        shouldThrow<RateLimitExceededException> { second.generate("c") }
+
+        val own = rateLimited<Reports>(CountingReports(), clock = clock)
+        own.generate("d") shouldBe "report d"
+    }
+
     test("equals, hashCode and toString are neither limited nor sent to the target's identity") {
         val reports = rateLimited<Billing>(
             object : Billing {

@@ -20,9 +20,10 @@ import java.time.Duration
  * A request draws its permits from its level (the endpoint's policy when the endpoint has
  * one, otherwise the key's assigned or default policy) and from the global ceiling when the
  * config has one. A request denied by one level consumes nothing from the others: every
- * level is inspected before any is charged, under a lock per key. With a store shared by
- * several nodes (Redis) another node can still take the last global permit between the
- * inspection and the charge; then the request is denied and its own level stays charged.
+ * level is inspected before any is charged, under a lock per key. Only what goes through
+ * this registry takes that lock: when another node sharing the store (Redis), or a limiter
+ * from [limiter], takes a key's last permits between the inspection and the charge, the
+ * request is denied after the global ceiling was charged for it.
  *
  * [update] swaps the whole config at once: every check sees either the old config or the
  * new one, never a mix. Buckets of policies that did not change keep their state. The store
@@ -126,15 +127,16 @@ public class RateLimits @JvmOverloads constructor(
 
     private suspend fun decide(key: String, own: Level, global: Level?): Decision {
         val now = clock.nowMicros()
-        val snapshot = store.inspect(own.bucketKey(key), own.policy, own.permits, now)
-        if (snapshot.retryAfterMicros > 0) {
+        val bucket = store.inspect(own.bucketKey(key), own.policy, own.permits, now)
+        if (bucket.retryAfterMicros > 0) {
             return Decision.fromMicros(
-                false, snapshot.remaining, snapshot.limit, snapshot.retryAfterMicros, snapshot.resetAfterMicros,
+                false, bucket.remaining, bucket.limit, bucket.retryAfterMicros, bucket.resetAfterMicros,
                 key, DenyReason.LIMITED,
             )
         }
         // The global bucket is shared by every key, so no per-key lock guards it: charge it
-        // first, and the key's own level (guarded by the lock, just inspected) cannot fail.
+        // first. The key's own level, guarded by the lock and just inspected, then passes too,
+        // unless something outside this registry (another node, limiter(name)) took its permits.
         val ceiling = global?.let { store.tryConsume(it.bucketKey(key), it.policy, it.permits, now).withKey(key) }
         if (ceiling != null && !ceiling.allowed) return ceiling
         val decision = store.tryConsume(own.bucketKey(key), own.policy, own.permits, now).withKey(key)

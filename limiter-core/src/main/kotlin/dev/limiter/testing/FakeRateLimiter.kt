@@ -81,7 +81,11 @@ public class FakeRateLimiter private constructor(
         }
     }
 
-    /** Checks that nothing at all was asked of this fake. @throws AssertionError listing the calls. */
+    /**
+     * Checks that nothing at all was asked of this fake.
+     *
+     * @throws AssertionError listing the calls that were made.
+     */
     public fun assertNoCalls() {
         if (recorded.isNotEmpty()) throw AssertionError("expected no calls but there were ${recorded.size}: $recorded")
     }
@@ -277,6 +281,10 @@ public class FakeRateLimiter private constructor(
         @JvmOverloads
         public fun scripted(retryAfter: JavaDuration = DEFAULT_RETRY_AFTER, rule: Rule): FakeRateLimiter =
             FakeRateLimiter(DEFAULT_POLICY, MockClock(), FakeAnswers.ByRule(checkRetryAfter(retryAfter), rule))
+
+        /** Kotlin form of [scripted] with a rule and a wait. */
+        @JvmSynthetic
+        public fun scripted(retryAfter: Duration, rule: Rule): FakeRateLimiter = scripted(retryAfter.toJavaDuration(), rule)
 
         private fun checkRetryAfter(retryAfter: JavaDuration): JavaDuration = retryAfter.also {
             require(!it.isNegative) { "retryAfter must not be negative, was $it; use Duration.ZERO or more" }

@@ -22,19 +22,21 @@ import java.time.Instant
  * })
  * ```
  *
- * `install` returns the fixture; the optional configuration block runs on it once.
+ * `install` returns the fixture. There is nothing to configure in `install`'s block: the policy
+ * and start go to the constructor, and anything a block did to the fixture would be undone by
+ * the reset before each test.
  * Lives apart from the fixture so that JUnit-only users never load Kotest classes.
  */
 public class TestRateLimiterKotestExtension(
     /** The fixture this extension resets. */
     public val fixture: TestRateLimiterFixture,
-) : MountableExtension<TestRateLimiterFixture, TestRateLimiterFixture>, BeforeEachListener, AfterSpecListener {
+) : MountableExtension<Unit, TestRateLimiterFixture>, BeforeEachListener, AfterSpecListener {
     /** Creates the extension with a new fixture for [policy] whose clock starts at [start]. */
     public constructor(policy: LimitPolicy, start: Instant = MockClock.DEFAULT_START) :
         this(TestRateLimiterFixture(policy, start))
 
-    /** Returns the fixture after running [configure] on it. */
-    override fun mount(configure: TestRateLimiterFixture.() -> Unit): TestRateLimiterFixture = fixture.apply(configure)
+    /** Returns the fixture; [configure] has nothing to configure. */
+    override fun mount(configure: Unit.() -> Unit): TestRateLimiterFixture = fixture.also { Unit.configure() }
 
     /** Resets the fixture: new buckets, clock at its start, new limiter. */
     override suspend fun beforeEach(testCase: TestCase): Unit = fixture.reset()

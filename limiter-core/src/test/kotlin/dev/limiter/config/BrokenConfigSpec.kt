@@ -46,8 +46,8 @@ private class Expected(val path: String, val line: Int, val column: Int, val fra
 
 private class BrokenConfig(val name: String, val yaml: String, vararg val expected: Expected)
 
-// Generated from YAML with a marker at each expected error, then checked by reading: the
-// line and column are those of the offending value, key, or (for a missing field) the map.
+// The line and column are those of the offending value or key, or (for a missing field) of the
+// map that lacks it, counted in the YAML of each case.
 private val BROKEN_CONFIGS = listOf(
         BrokenConfig(
             "a syntax error",
@@ -288,6 +288,26 @@ private val BROKEN_CONFIGS = listOf(
             "an allowlist written as one string",
             "policies:\n  free: { algorithm: token-bucket, capacity: 40, refill: 10/s }\n  pro: { algorithm: token-bucket, capacity: 400, refill: 100/s }\n  reports: { algorithm: leaky-bucket, capacity: 20, drain: 5/s }\ndefault-policy: free\nallowlist: admin-key\n",
             Expected("allowlist", 6, 12, "must be a list of API keys, IP addresses and CIDR ranges"),
+        ),
+        BrokenConfig(
+            "a duplicate key followed by other problems",
+            "policies:\n  free: { algorithm: token-bucket, capacity: 40, refill: 10/s }\n  free: { algorithm: token-bucket, capacity: 80, refill: 10/s }\n  pro: { algorithm: token-bucket, capacity: 0, refill: 10/s }\ndefault-policy: gold\n",
+            Expected("policies.free", 3, 3, "duplicate key 'free', first defined at line 2, column 3"), Expected("policies.pro.capacity", 4, 45, "must be greater than 0, was 0"), Expected("default-policy", 5, 17, "unknown policy 'gold'"),
+        ),
+        BrokenConfig(
+            "a duplicate field with a problem after it on the same line",
+            "policies:\n  free: { algorithm: token-bucket, capacity: 40, capacity: 50, refill: fast }\ndefault-policy: free\n",
+            Expected("policies.free.capacity", 2, 50, "duplicate key 'capacity', first defined at line 2, column 36"), Expected("policies.free.refill", 2, 72, "invalid rate 'fast'"),
+        ),
+        BrokenConfig(
+            "two duplicates of one key on one line",
+            "policies:\n  free: { algorithm: token-bucket, capacity: 40, refill: 10/s }\ndefault-policy: free\nkeys: { a: free, a: free, \"a\": free, b: gold }\n",
+            Expected("keys.a", 4, 18, "duplicate key 'a', first defined at line 4, column 9"), Expected("keys.a", 4, 27, "duplicate key 'a', first defined at line 4, column 9"), Expected("keys.b", 4, 41, "unknown policy 'gold'"),
+        ),
+        BrokenConfig(
+            "a duplicate key and a syntax error after it",
+            "policies:\n  free: { algorithm: token-bucket, capacity: 40, refill: 10/s }\n  free: { algorithm: token-bucket, capacity: 80, refill: 10/s }\ndefault-policy: [ free }\n",
+            Expected("policies.free", 3, 3, "duplicate key 'free'"), Expected("default-policy", 4, 24, "invalid YAML: expected ',' or ']', but got }"),
         ),
         BrokenConfig(
             "an anchor",

@@ -13,6 +13,9 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import java.time.Duration
 import java.time.Instant
 import java.time.temporal.ChronoUnit
@@ -68,6 +71,24 @@ class FakeRateLimiterSpec : FunSpec({
         fake.tryAcquire("paid-1", permits = 50).allowed shouldBe true
         fake.tryAcquire("free-1", permits = 1).allowed shouldBe true
         fake.tryAcquire("free-1", permits = 2).allowed shouldBe false
+    }
+
+    test("a rule's denial asks to retry after the wait it was given") {
+        val fake = FakeRateLimiter.scripted(2.seconds) { _, permits -> permits < 5 }
+        fake.tryAcquire(permits = 5).retryAfter shouldBe Duration.ofSeconds(2)
+        fake.nextAvailableTimestamp() shouldBe MockClock.DEFAULT_START.plusSeconds(2)
+    }
+
+    test("calls from many threads at once are all recorded, and a script hands out each answer exactly once") {
+        val script = BooleanArray(8_000) { it % 8 < 3 }
+        val fake = FakeRateLimiter.scripted(*script)
+        withContext(Dispatchers.Default) {
+            List(8) { worker -> launch { repeat(1_000) { fake.tryAcquire("w$worker") } } }
+        }
+        fake.calls.size shouldBe 8_000
+        fake.usageStats().allowed shouldBe 3_000
+        fake.usageStats().rejected shouldBe 5_000
+        (0 until 8).sumOf { fake.grantedCount("w$it") } shouldBe 3_000
     }
 
     test("every call is recorded with its operation, key, permits, priority and maxWait") {

@@ -18,6 +18,10 @@ internal class ErrorCollector {
         errors += ConfigError(path, line, column, message)
     }
 
+    fun add(error: ConfigError) {
+        errors += error
+    }
+
     fun at(path: String, node: YamlNode, message: String) = at(path, node.location.line, node.location.column, message)
 
     /** Every error, in document order. */

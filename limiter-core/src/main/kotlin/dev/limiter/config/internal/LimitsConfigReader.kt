@@ -3,7 +3,6 @@ package dev.limiter.config.internal
 import com.charleskorn.kaml.DuplicateKeyException
 import com.charleskorn.kaml.EmptyYamlDocumentException
 import com.charleskorn.kaml.ForbiddenAnchorOrAliasException
-import com.charleskorn.kaml.Yaml
 import com.charleskorn.kaml.YamlException
 import com.charleskorn.kaml.YamlList
 import com.charleskorn.kaml.YamlMap
@@ -26,10 +25,12 @@ internal object LimitsConfigReader {
     private val SECTIONS = listOf("policies", "default-policy", "keys", "endpoints", "allowlist", "denylist", "global")
 
     fun read(yaml: String): ReadResult {
+        val parseErrors = ErrorCollector()
+        val tree = YamlTree.parse(yaml, parseErrors, ::describe) ?: return ReadResult(null, parseErrors.sorted())
         val errors = ErrorCollector()
-        val root = parseTree(yaml, errors) ?: return ReadResult(null, errors.sorted())
-        val config = Document(root.untagged(), errors).read()
-        return ReadResult(config.takeIf { errors.isEmpty }, errors.sorted())
+        val config = Document(tree.root.untagged(), errors).read()
+        errors.sorted().forEach { parseErrors.add(tree.original(it)) }
+        return ReadResult(config.takeIf { parseErrors.isEmpty }, parseErrors.sorted())
     }
 
     /** The same meaning checks for a config built in code; messages without locations. */
@@ -49,29 +50,21 @@ internal object LimitsConfigReader {
                 if (policy == null) ConfigRules.policyReference(name, names)?.let { problems += "endpoints[$endpoint]: $it" }
                 else ConfigRules.cost(limit.cost, name, policy, how)?.let { problems += "endpoints[$endpoint]: $it" }
             }
-            config.global?.let { ConfigRules.cost(limit.cost, "global", it, "the global ceiling") }?.let { problems += it }
+            config.global?.let { ConfigRules.cost(limit.cost, "global", it, "the global ceiling") }
+                ?.let { problems += "endpoints[$endpoint]: $it" }
         }
         (config.allowlist + config.denylist).mapNotNullTo(problems) { ConfigRules.listEntry(it) }
         return problems
     }
 
-    private fun parseTree(yaml: String, errors: ErrorCollector): YamlNode? = try {
-        Yaml.default.parseToYamlNode(yaml)
-    } catch (e: DuplicateKeyException) {
-        val first = e.originalLocation
-        val key = e.key.removeSurrounding("'")
-        errors.at(pathOf(e.duplicatePath.segments), e.duplicateLocation.line, e.duplicateLocation.column,
-            "duplicate key '$key', first defined at line ${first.line}, column ${first.column}; keep only one of them")
-        null
-    } catch (e: EmptyYamlDocumentException) {
-        errors.at("", 1, 1, "the config is empty; it needs at least 'policies' and 'default-policy'")
-        null
-    } catch (e: ForbiddenAnchorOrAliasException) {
-        errors.at(pathOf(e.path.segments), e.line, e.column, "YAML anchors and aliases are not supported; write the value out in full")
-        null
-    } catch (e: YamlException) {
-        errors.at(pathOf(e.path.segments), e.line, e.column, "invalid YAML: " + syntaxMessage(e.message))
-        null
+    private fun describe(e: YamlException): ConfigError {
+        val path = pathOf(e.path.segments)
+        return when (e) {
+            is EmptyYamlDocumentException -> ConfigError("", 1, 1, "the config is empty; it needs at least 'policies' and 'default-policy'")
+            is ForbiddenAnchorOrAliasException -> ConfigError(path, e.line, e.column, "YAML anchors and aliases are not supported; write the value out in full")
+            is DuplicateKeyException -> ConfigError(pathOf(e.duplicatePath.segments), e.line, e.column, "duplicate key")
+            else -> ConfigError(path, e.line, e.column, "invalid YAML: " + syntaxMessage(e.message))
+        }
     }
 
     /**
@@ -124,7 +117,13 @@ internal object LimitsConfigReader {
             val denylist = section("denylist")?.let { readList("denylist", it) } ?: emptyList()
             crossCheckLists(allowlist, denylist)
             if (!errors.isEmpty || policies == null || defaultPolicy == null) return null
-            return LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global)
+            return try {
+                LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global)
+            } catch (e: IllegalArgumentException) {
+                // The walk above checks everything the constructor does; this keeps validate from ever throwing.
+                errors.at("", root, e.message ?: "invalid limits config")
+                null
+            }
         }
 
         private fun section(name: String): YamlNode? = (root as YamlMap).entries.entries.firstOrNull { it.key.content == name }?.value
