@@ -18,9 +18,8 @@ import java.util.function.BooleanSupplier
  * Meters: `limiter.requests` (counter; tags `policy`, `outcome` = allowed | rejected | queued |
  * timeout, `backend` = primary | fallback), `limiter.acquire.latency` (timer of the time a
  * request waited, zero for requests that did not queue; tag `policy`), `limiter.queue.depth`
- * (gauge of waiters; tag `policy`), `limiter.backend.state` (gauge, 1 on the primary backend,
- * 0 on the fallback; only when [isPrimary] is given) and `limiter.tokens` for the keys passed to
- * [watchTokens].
+ * (gauge of waiters; tag `policy`) and `limiter.tokens` for the keys passed to [watchTokens].
+ * The `limiter.backend.state` gauge comes from [FaultToleranceMetrics], bound to the store.
  *
  * No meter is tagged by key unless asked for with [watchTokens]: thousands of API keys would
  * flood the metrics backend. Safe for any number of threads; one instance can serve many
@@ -35,14 +34,6 @@ public class LimiterMetrics @JvmOverloads constructor(
     private val timers = ConcurrentHashMap<String, Timer>()
     private val depths = ConcurrentHashMap<String, AtomicInteger>()
 
-    init {
-        if (isPrimary != null) {
-            Gauge.builder(BACKEND_STATE, isPrimary) { if (it.asBoolean) 1.0 else 0.0 }
-                .description("1 while decisions come from the primary backend, 0 on the local fallback")
-                .register(registry)
-        }
-    }
-
     override fun onDecision(policy: LimitPolicy, decision: Decision, waitedMicros: Long, queued: Boolean) {
         val name = tagOf(policy)
         val outcome = when {
@@ -51,6 +42,7 @@ public class LimiterMetrics @JvmOverloads constructor(
             decision.reason == DenyReason.QUEUE_TIMEOUT -> "timeout"
             else -> "rejected"
         }
+        depthOf(name) // registered with the first decision, so dashboards see 0 rather than no data
         val backend = if (isPrimary == null || isPrimary.asBoolean) "primary" else "fallback"
         counters.computeIfAbsent(Triple(name, outcome, backend)) { (p, o, b) ->
             Counter.builder(REQUESTS).description("Rate-limit decisions")
@@ -95,9 +87,6 @@ public class LimiterMetrics @JvmOverloads constructor(
 
         /** Gauge of waiting requests. */
         public const val QUEUE_DEPTH: String = "limiter.queue.depth"
-
-        /** Gauge of the backend in use: 1 primary, 0 fallback. */
-        public const val BACKEND_STATE: String = "limiter.backend.state"
 
         /** Gauge of tokens in watched keys' buckets. */
         public const val TOKENS: String = "limiter.tokens"

@@ -10,6 +10,7 @@ import io.ktor.server.application.ApplicationCall
 import io.ktor.server.auth.UserIdPrincipal
 import io.micrometer.core.instrument.MeterRegistry
 import java.time.Duration
+import java.util.function.BooleanSupplier
 
 /**
  * Settings of the [RateLimiting] plugin.
@@ -53,6 +54,15 @@ public class RateLimitingConfig {
 
     /** Receives `limiter.*` meters when set; see `LimiterMetrics`. */
     public var meterRegistry: MeterRegistry? = null
+
+    /**
+     * Tells whether a remote store decides on its primary backend right now (false while it
+     * falls back to local buckets); feeds `/health` and the `backend` tag of `limiter.requests`.
+     * Not needed for a `FaultTolerantBucketStore` (such as the one `RedisBucketStore.enableFaultTolerance`
+     * returns): its state is read directly, and its `limiter.backend.state` gauge is bound to
+     * [meterRegistry].
+     */
+    public var backendIsPrimary: BooleanSupplier? = null
 
     /** The most rate-limit violations logged per [violationLogPeriod]; the rest are counted and summarized. */
     public var violationLogLimit: Int = 10

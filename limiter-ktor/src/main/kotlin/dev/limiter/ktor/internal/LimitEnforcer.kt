@@ -1,6 +1,9 @@
 package dev.limiter.ktor.internal
 
+import dev.limiter.BackendState
 import dev.limiter.DEFAULT_KEY
+import dev.limiter.FaultToleranceMetrics
+import dev.limiter.FaultTolerantBucketStore
 import dev.limiter.Decision
 import dev.limiter.DenyReason
 import dev.limiter.LimitPolicy
@@ -17,6 +20,7 @@ import io.ktor.server.request.path
 import org.slf4j.LoggerFactory
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicReference
+import java.util.function.BooleanSupplier
 
 /**
  * The plugin's state and its decision for a call: who the client is, which policy and cost
@@ -32,7 +36,20 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     private val maxQueueSize = settings.maxQueueSize
     private val defaultPriority = settings.queuePriority
     private val address = ClientAddress(settings.trustedProxies.mapIndexed { i, p -> IpRange.parse(p, "trustedProxies[$i]") })
-    private val listener: LimiterListener = settings.meterRegistry?.let { LimiterMetrics(it) } ?: LimiterListener.NONE
+    private val tolerant = store as? FaultTolerantBucketStore
+    private val explicitPrimary: BooleanSupplier? = settings.backendIsPrimary
+
+    /** The backend in use: `primary`, `fallback` or `probing`; always `primary` for a store without a fallback. */
+    val backendState: String
+        get() = tolerant?.state?.name?.lowercase()
+            ?: if (explicitPrimary?.asBoolean == false) "fallback" else "primary"
+
+    private val backendIsPrimary: BooleanSupplier? = explicitPrimary
+        ?: tolerant?.let { s -> BooleanSupplier { s.state == BackendState.PRIMARY } }
+    private val listener: LimiterListener = settings.meterRegistry?.let { registry ->
+        tolerant?.let { FaultToleranceMetrics(it).bindTo(registry) }
+        LimiterMetrics(registry, backendIsPrimary)
+    } ?: LimiterListener.NONE
     private val violations = SampledLog(
         LoggerFactory.getLogger("dev.limiter.ktor.RateLimiting"),
         clock,

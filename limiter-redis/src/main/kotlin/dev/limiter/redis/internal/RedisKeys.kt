@@ -1,0 +1,59 @@
+package dev.limiter.redis.internal
+
+import dev.limiter.LimitPolicy
+import java.security.MessageDigest
+import java.util.Base64
+
+/**
+ * Names a bucket's Redis keys: `<prefix>:{<policy>:<key>}` plus suffixes for its companions.
+ *
+ * Everything that follows the prefix sits inside one hash tag, so a bucket's keys share one
+ * cluster slot and one script can touch them all. The policy part is 8 characters of a
+ * SHA-256 of the policy's behaviour ([LimitPolicy.id]), so different policies never share
+ * state. The user's key is escaped so that it cannot end the hash tag or fake a separator:
+ * every character outside `[A-Za-z0-9._@-]` becomes `%XX` of its UTF-8 bytes. Escaping is
+ * one-to-one; an escaped key longer than [MAX_ESCAPED] characters is replaced by `#` and the
+ * Base64 of its SHA-256, which no escaped key can equal since `#` is always escaped.
+ */
+internal class RedisKeys(private val prefix: String) {
+    private val policyTags = java.util.concurrent.ConcurrentHashMap<LimitPolicy, String>()
+
+    /** The bucket's state key. */
+    fun state(policy: LimitPolicy, key: String): String = "$prefix:{${policyTag(policy)}:${escape(key)}}"
+
+    /** Every key of one bucket: state, usage counters, auxiliary state. */
+    fun all(policy: LimitPolicy, key: String): Array<String> {
+        val state = state(policy, key)
+        return arrayOf(state, "$state:u", "$state:n")
+    }
+
+    /** A pattern matching every key of this store, for `SCAN`. */
+    fun pattern(): String = "$prefix:{*"
+
+    private fun policyTag(policy: LimitPolicy): String = policyTags.getOrPut(policy) { hash(policy.id).substring(0, 8) }
+
+    companion object {
+        const val MAX_ESCAPED = 64
+        private const val HEX = "0123456789ABCDEF"
+
+        fun escape(key: String): String {
+            val out = StringBuilder(key.length + 8)
+            for (byte in key.toByteArray(Charsets.UTF_8)) {
+                val c = byte.toInt() and 0xFF
+                if (c.isSafe()) {
+                    out.append(c.toChar())
+                } else {
+                    out.append('%').append(HEX[c shr 4]).append(HEX[c and 0xF])
+                }
+                if (out.length > MAX_ESCAPED) return "#" + hash(key)
+            }
+            return out.toString()
+        }
+
+        private fun Int.isSafe(): Boolean = this in 'a'.code..'z'.code || this in 'A'.code..'Z'.code ||
+            this in '0'.code..'9'.code || this == '.'.code || this == '_'.code || this == '-'.code || this == '@'.code
+
+        private fun hash(text: String): String = Base64.getUrlEncoder().withoutPadding()
+            .encodeToString(MessageDigest.getInstance("SHA-256").digest(text.toByteArray(Charsets.UTF_8)))
+    }
+}

@@ -1,0 +1,72 @@
+package dev.limiter.redis.harness
+
+import java.net.ServerSocket
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+import java.nio.file.attribute.PosixFilePermission
+import kotlin.random.Random
+
+/**
+ * Finds or starts a real Redis for the tests, in this order: `REDIS_URL` if set; a
+ * `redis-server` on `PATH`; the binary shipped in `com.github.codemonstur:embedded-redis`
+ * (a test dependency, so a machine with only a JDK has it). Servers it starts live until
+ * the JVM exits. Tests that need a Redis they can kill or a cluster always start their own
+ * processes from the same binary.
+ */
+object RedisHarness {
+    /** The URI of the shared standalone Redis. */
+    val uri: String by lazy {
+        System.getenv("REDIS_URL")?.takeIf { it.isNotBlank() } ?: startServer().uri
+    }
+
+    /** A 3-master Redis Cluster started from the same binary. */
+    val cluster: RedisClusterProcesses by lazy { RedisClusterProcesses.start(binary, 3) }
+
+    /** Starts a new standalone `redis-server` on a free port. */
+    fun startServer(extraArgs: List<String> = emptyList()): RedisServerProcess =
+        RedisServerProcess(binary, freePort(), extraArgs).start()
+
+    /** The `redis-server` binary: from `PATH`, else extracted from the embedded-redis jar. */
+    val binary: Path by lazy { onPath() ?: fromEmbeddedJar() }
+
+    private fun onPath(): Path? = System.getenv("PATH").orEmpty().split(java.io.File.pathSeparatorChar)
+        .map { Path.of(it, "redis-server") }
+        .firstOrNull { Files.isExecutable(it) }
+
+    private fun fromEmbeddedJar(): Path {
+        val os = System.getProperty("os.name").lowercase()
+        val arch = System.getProperty("os.arch").lowercase()
+        val name = when {
+            os.contains("linux") && (arch == "amd64" || arch == "x86_64") -> "redis-server-6.2.6-v5-linux-amd64"
+            os.contains("linux") && arch == "aarch64" -> "redis-server-6.2.7-linux-arm64"
+            os.contains("mac") && arch == "aarch64" -> "redis-server-6.2.6-v5-darwin-arm64"
+            os.contains("mac") -> "redis-server-6.2.6-v5-darwin-amd64"
+            else -> error(
+                "no redis-server for $os/$arch: put redis-server on PATH or set REDIS_URL (e.g. redis://localhost:6379)",
+            )
+        }
+        val stream = RedisHarness::class.java.getResourceAsStream("/$name")
+            ?: error("embedded-redis jar has no $name; is com.github.codemonstur:embedded-redis on the test classpath?")
+        val target = Files.createTempDirectory("limiter-redis-bin-").resolve("redis-server")
+        stream.use { Files.copy(it, target, StandardCopyOption.REPLACE_EXISTING) }
+        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(target) + PosixFilePermission.OWNER_EXECUTE)
+        target.toFile().deleteOnExit()
+        return target
+    }
+
+    /** A free port whose cluster bus port (port + 10000) is free too. */
+    fun freePort(): Int {
+        repeat(100) {
+            val port = Random.nextInt(20_000, 50_000)
+            if (isFree(port) && isFree(port + 10_000)) return port
+        }
+        error("found no free port pair for redis-server")
+    }
+
+    private fun isFree(port: Int): Boolean = try {
+        ServerSocket(port).use { true }
+    } catch (_: java.io.IOException) {
+        false
+    }
+}
