@@ -1,6 +1,9 @@
 package dev.limiter.samples.kotlin
 
 import io.kotest.core.spec.style.FunSpec
+import dev.limiter.samples.kotlin.plots.algorithmPlotsMarkdown
+import dev.limiter.samples.kotlin.plots.allowedPerSlot
+import dev.limiter.samples.kotlin.plots.plottedPolicies
 import io.kotest.assertions.withClue
 import io.kotest.matchers.shouldBe
 import kotlin.io.path.readText

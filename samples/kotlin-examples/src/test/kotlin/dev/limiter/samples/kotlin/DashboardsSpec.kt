@@ -5,6 +5,14 @@ import com.charleskorn.kaml.YamlList
 import com.charleskorn.kaml.YamlMap
 import com.charleskorn.kaml.YamlNode
 import com.charleskorn.kaml.YamlScalar
+import dev.limiter.BackendState
+import dev.limiter.BucketSnapshot
+import dev.limiter.BucketStore
+import dev.limiter.Decision
+import dev.limiter.FaultToleranceMetrics
+import dev.limiter.FaultToleranceMode
+import dev.limiter.FaultToleranceSettings
+import dev.limiter.FaultTolerantBucketStore
 import dev.limiter.LimitPolicy
 import dev.limiter.LimiterMetrics
 import dev.limiter.Rate
@@ -17,7 +25,9 @@ import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.micrometer.prometheusmetrics.PrometheusConfig
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.test.TestCoroutineScheduler
 import kotlinx.coroutines.test.runTest
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
@@ -26,7 +36,7 @@ import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
-import java.util.concurrent.atomic.AtomicBoolean
+import java.io.IOException
 import java.util.function.BooleanSupplier
 import kotlin.io.path.readText
 import kotlin.time.Duration.Companion.milliseconds
@@ -48,7 +58,8 @@ class DashboardsSpec : FunSpec({
     test("the registry exports the metric names the dashboards are written against") {
         exported.series.keys shouldContainAll listOf(
             "limiter_requests_total", "limiter_acquire_latency_seconds_count", "limiter_acquire_latency_seconds_sum",
-            "limiter_acquire_latency_seconds_max", "limiter_queue_depth", "limiter_backend_state", "limiter_tokens",
+            "limiter_acquire_latency_seconds_max", "limiter_queue_depth", "limiter_backend_state",
+            "limiter_backend_fallback_decisions_total", "limiter_tokens",
         )
         exported.series.getValue("limiter_requests_total").getValue("outcome") shouldBe
             setOf("allowed", "rejected", "queued", "timeout")
@@ -78,24 +89,40 @@ class DashboardsSpec : FunSpec({
     }
 })
 
-/** Runs one limiter through every outcome and both backends on virtual time and returns the Prometheus scrape. */
-private suspend fun scrapeAfterEveryOutcome(scheduler: kotlinx.coroutines.test.TestCoroutineScheduler): String {
+/**
+ * Runs a limiter through every outcome, then one over a fault-tolerant store whose primary is
+ * down, on virtual time, and returns the Prometheus scrape.
+ */
+private suspend fun scrapeAfterEveryOutcome(scheduler: TestCoroutineScheduler): String {
     val registry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
-    val primary = AtomicBoolean(true)
-    val metrics = LimiterMetrics(registry, BooleanSupplier { primary.get() })
+    val clock = VirtualClock(scheduler)
+    val shared = FaultTolerantBucketStore(
+        UnreachableStore(), FaultToleranceMode.LOCAL, FaultToleranceSettings().withFailuresBeforeOpening(1), clock,
+    )
+    FaultToleranceMetrics(shared).bindTo(registry)
+    val metrics = LimiterMetrics(registry, BooleanSupplier { shared.state == BackendState.PRIMARY })
     val policy = LimitPolicy.tokenBucket(1, Rate.perSecond(1)).named("free")
-    val limiter = RateLimiter.builder(policy).clock(VirtualClock(scheduler)).listener(metrics).buildSuspending()
-    kotlinx.coroutines.coroutineScope {
-        limiter.tryAcquire("a")                                            // allowed
-        limiter.tryAcquire("a")                                            // rejected
-        launch { limiter.queueRequest("a", maxWait = 2.seconds) }          // queued
-        launch { limiter.queueRequest("a", maxWait = 100.milliseconds) }   // timeout
+    RateLimiter.builder(policy).clock(clock).listener(metrics).buildSuspending().use { limiter ->
+        coroutineScope {
+            limiter.tryAcquire("a")                                            // allowed
+            limiter.tryAcquire("a")                                            // rejected
+            launch { limiter.queueRequest("a", maxWait = 2.seconds) }          // queued
+            launch { limiter.queueRequest("a", maxWait = 100.milliseconds) }   // timeout
+        }
+        metrics.watchTokens(limiter, "a")
     }
-    primary.set(false)
-    limiter.tryAcquire("b")                                                // allowed, on the fallback
-    metrics.watchTokens(limiter, "a")
-    limiter.close()
+    RateLimiter.builder(policy).clock(clock).store(shared).listener(metrics).buildSuspending().use { limiter ->
+        limiter.tryAcquire("b") // the primary fails: decided locally, on the fallback
+    }
     return registry.scrape()
+}
+
+/** A remote backend that is down: every command fails, as a refused connection would. */
+private class UnreachableStore : BucketStore {
+    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision = down()
+    override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot = down()
+    override suspend fun reset(key: String, policy: LimitPolicy): Unit = down()
+    private fun down(): Nothing = throw IOException("connection refused")
 }
 
 /** Series names in a Prometheus scrape, with each label's values. */

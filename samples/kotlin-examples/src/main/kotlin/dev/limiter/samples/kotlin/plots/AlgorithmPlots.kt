@@ -1,8 +1,9 @@
-package dev.limiter.samples.kotlin
+package dev.limiter.samples.kotlin.plots
 
 import dev.limiter.LimitPolicy
 import dev.limiter.Rate
 import dev.limiter.RateLimiter
+import dev.limiter.samples.kotlin.repositoryRoot
 import dev.limiter.testing.MockClock
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
@@ -81,7 +82,7 @@ fun algorithmPlotsMarkdown(): String = buildString {
     appendLine("Regenerate after changing an algorithm (from the repository root, modules installed):")
     appendLine()
     appendLine("```sh")
-    appendLine("./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.AlgorithmPlotsKt")
+    appendLine("./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.plots.AlgorithmPlotsKt")
     appendLine("```")
 }
 
