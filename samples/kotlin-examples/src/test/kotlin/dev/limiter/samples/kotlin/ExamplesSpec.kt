@@ -1,5 +1,7 @@
 package dev.limiter.samples.kotlin
 
+import dev.limiter.LimitPolicy
+import dev.limiter.Rate
 import dev.limiter.testing.VirtualClock
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -66,6 +68,14 @@ class ExamplesSpec : FunSpec({
         describeProblems("policies:\n  free: { algorithm: token-bucket, capacity: 0, refill: 10/s }\ndefault-policy: free\n") shouldBe
             "policies.free.capacity (line 2, column 46): must be greater than 0, was 0"
         describeProblems("policies:\n  free: { algorithm: token-bucket, capacity: 10, refill: 10/s }\ndefault-policy: free\n") shouldBe "valid"
+    }
+
+    test("the limiter of the priority-aging snippet limits by its policy") {
+        runTest {
+            agingLimiter(LimitPolicy.tokenBucket(2, Rate.perMinute(2))).use { limiter ->
+                List(3) { limiter.tryAcquire("k").allowed } shouldBe listOf(true, true, false)
+            }
+        }
     }
 
     test("main runs every example on the system clock, in order") {
