@@ -79,10 +79,10 @@ fun algorithmPlotsMarkdown(): String = buildString {
         appendLine("```")
     }
     appendLine()
-    appendLine("Regenerate after changing an algorithm (from the repository root, modules installed):")
+    appendLine("Regenerate after changing an algorithm (from the repository root):")
     appendLine()
     appendLine("```sh")
-    appendLine("./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.plots.AlgorithmPlotsKt")
+    appendLine("./mvnw -q -pl samples/kotlin-examples -am compile exec:java@plots")
     appendLine("```")
 }
 

@@ -8,8 +8,8 @@ import kotlin.io.path.writeText
 /**
  * Rewrites every `<!-- snippet:NAME -->` code block in the docs with its compiled source region.
  *
- * Run from the repository root after changing a sample (modules installed):
- * `./mvnw -q -pl samples/kotlin-examples exec:java -Dexec.mainClass=dev.limiter.samples.kotlin.snippets.SyncSnippetsKt`;
+ * Run from the repository root after changing a sample:
+ * `./mvnw -q -pl samples/kotlin-examples -am compile exec:java@sync-snippets`;
  * the root may also be given as the argument.
  */
 fun main(args: Array<String>) {
