@@ -45,6 +45,13 @@ class RouteLimitsSpec : FunSpec({
         }
     }
 
+    test("paths that match no route are answered 404, never 429") {
+        limitedApp {
+            repeat(3) { client.hit("/hello", "k") }
+            repeat(5) { client.hit("/missing", "k").status shouldBe HttpStatusCode.NotFound }
+        }
+    }
+
     test("unlimited exempts a subtree: no limit and no headers") {
         limitedApp(routes = { unlimited { get("/free") { call.respondText("ok") } } }) {
             repeat(10) { client.hit("/free", "k").status shouldBe HttpStatusCode.OK }
@@ -84,4 +91,20 @@ class RouteLimitsSpec : FunSpec({
             client.hit("/hello", "abuser-1").status shouldBe HttpStatusCode.Forbidden
         }
     }
+
+    test("a global ceiling from the config limits all keys together") {
+        val yaml = """
+            policies:
+              each: { algorithm: token-bucket, capacity: 5, refill: 1/s }
+            default-policy: each
+            global: { algorithm: token-bucket, capacity: 4, refill: 1/s }
+        """.trimIndent()
+        limitedApp(configure = { config = LimitsConfig.parse(yaml) }) {
+            listOf("a", "b", "c", "d").forEach { client.hit("/hello", it).status shouldBe HttpStatusCode.OK }
+            val refused = client.hit("/hello", "e")
+            refused.status shouldBe HttpStatusCode.TooManyRequests
+            refused.headers["RateLimit-Policy"] shouldBe "\"global\";q=4;w=4"
+        }
+    }
+
 })
