@@ -3,6 +3,8 @@ package dev.limiter.ktor
 import dev.limiter.LimitPolicy
 import dev.limiter.Rate
 import dev.limiter.config.LimitsConfig
+import dev.limiter.testing.MockClock
+import java.time.Duration
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.ktor.http.HttpStatusCode
@@ -92,19 +94,23 @@ class RouteLimitsSpec : FunSpec({
         }
     }
 
-    test("a global ceiling from the config limits all keys together") {
+    test("a global ceiling from the config limits all keys together, and its refusals cost a key nothing") {
         val yaml = """
             policies:
               each: { algorithm: token-bucket, capacity: 5, refill: 1/s }
             default-policy: each
             global: { algorithm: token-bucket, capacity: 4, refill: 1/s }
         """.trimIndent()
-        limitedApp(configure = { config = LimitsConfig.parse(yaml) }) {
+        val clock = MockClock()
+        limitedApp(clock, configure = { config = LimitsConfig.parse(yaml) }) {
             listOf("a", "b", "c", "d").forEach { client.hit("/hello", it).status shouldBe HttpStatusCode.OK }
-            val refused = client.hit("/hello", "e")
-            refused.status shouldBe HttpStatusCode.TooManyRequests
-            refused.headers["RateLimit-Policy"] shouldBe "\"global\";q=4;w=4"
+            repeat(3) {
+                val refused = client.hit("/hello", "e")
+                refused.status shouldBe HttpStatusCode.TooManyRequests
+                refused.headers["RateLimit-Policy"] shouldBe "\"global\";q=4;w=4"
+            }
+            clock.advance(Duration.ofSeconds(1))
+            client.hit("/hello", "e").headers["RateLimit"] shouldBe "\"each\";r=4;t=1"
         }
     }
-
 })
