@@ -7,7 +7,7 @@ package dev.limiter.ktor
  * Checks metric and label names, label value escaping, sample values, and that each family's
  * `# TYPE` comes once and before its samples.
  */
-internal object PrometheusText {
+object PrometheusText {
     data class Sample(val name: String, val labels: Map<String, String>, val value: Double)
 
     private val NAME = Regex("[a-zA-Z_:][a-zA-Z0-9_:]*")
