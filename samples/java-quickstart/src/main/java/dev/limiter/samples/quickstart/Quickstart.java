@@ -24,6 +24,10 @@ public final class Quickstart {
         ThreadedRequests.run();
         System.out.println("== queueRequest");
         QueuedReports.run();
+        System.out.println("== queueRequestAsync");
+        AsyncQueue.run();
+        System.out.println("== scopeByKey");
+        ScopedKeys.run();
         System.out.println("== quota headers");
         quotaHeaders();
         System.out.println("== YAML validation");

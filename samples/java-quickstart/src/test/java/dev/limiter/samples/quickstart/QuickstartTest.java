@@ -57,6 +57,13 @@ class QuickstartTest {
                 "report 3 generated",
                 "export refused at once (QUEUE_TIMEOUT), retry in 60 min"), section(lines, "queueRequest"));
 
+        assertEquals(List.of("upload 1 sent", "upload 2 sent", "upload 3 sent", "upload 4 sent"),
+                section(lines, "queueRequestAsync"));
+
+        assertEquals(List.of(
+                "alice: 0 left, KeyUsage(key=dev-alice, allowed=3, rejected=1, permitsGranted=3)",
+                "bob: 2 left, KeyUsage(key=dev-bob, allowed=1, rejected=0, permitsGranted=1)"), section(lines, "scopeByKey"));
+
         assertEquals(List.of(
                 "fresh: {X-RateLimit-Remaining=3}",
                 "after 3: {X-RateLimit-Remaining=0, Retry-After=20}",
