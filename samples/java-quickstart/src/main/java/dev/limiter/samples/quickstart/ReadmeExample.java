@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 public final class ReadmeExample {
     private ReadmeExample() {}
 
-    /** Runs the example; returns what the queued call returned. */
-    public static String run(Callable<String> callApi) throws Exception {
+    /** Runs the example: prints the first decision, then what the queued call returned. */
+    public static void run(Callable<String> callApi) throws Exception {
         // snippet:readme-java
         try (BlockingRateLimiter limiter = RateLimiter.create(LimitPolicy.tokenBucket(10, Rate.parse("10/s")))) {
             Decision decision = limiter.tryAcquire("dev-42");
@@ -21,7 +21,8 @@ public final class ReadmeExample {
             else System.out.println("slow down, retry after " + decision.getRetryAfter());
 
             limiter.acquire("dev-42"); // blocks until a permit is free
-            return limiter.queueRequest("dev-42", 10, Duration.ofSeconds(2), callApi);
+            String result = limiter.queueRequest("dev-42", 10, Duration.ofSeconds(2), callApi);
+            System.out.println(result);
         }
         // end-snippet
     }
