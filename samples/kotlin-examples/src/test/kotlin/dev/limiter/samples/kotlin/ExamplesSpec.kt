@@ -84,9 +84,11 @@ class ExamplesSpec : FunSpec({
             "== use {}", "== queueRequest with priorities", "== queued back-off",
             "== leaky bucket smoothing", "== scopeByKey",
         )
-        withoutTimes.filter { it.endsWith(" granted") } shouldBe listOf(
-            "batch-1 granted", "batch-2 granted", "interactive-1 granted",
-            "interactive-2 granted", "batch-3 granted", "batch-4 granted",
+        // The order is checked exactly in virtual time above; on a real, busy clock a refill
+        // can land between two arrivals, so here only the set of grants is checked.
+        withoutTimes.filter { it.endsWith(" granted") }.sorted() shouldBe listOf(
+            "batch-1 granted", "batch-2 granted", "batch-3 granted",
+            "batch-4 granted", "interactive-1 granted", "interactive-2 granted",
         )
         withoutTimes.filter { it.startsWith("delivery") } shouldBe (1..8).map { "delivery $it sent" }
         withoutTimes shouldContainInOrder listOf("call 1 done", "call 2 done")
