@@ -27,8 +27,8 @@ class DocsSnippetsTest : FunSpec({
         names shouldContainAll listOf(
             "docs/getting-started.md" to "getting-started-kotlin",
             "docs/getting-started.md" to "getting-started-java",
-            "docs/README-draft.md" to "readme-kotlin",
-            "docs/README-draft.md" to "readme-java",
+            "README.md" to "readme-kotlin",
+            "README.md" to "readme-java",
         )
     }
 
