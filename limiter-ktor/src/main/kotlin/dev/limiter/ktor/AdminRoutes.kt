@@ -4,11 +4,9 @@ import dev.limiter.config.LimitsConfig
 import dev.limiter.ktor.internal.LimitEnforcer
 import dev.limiter.ktor.internal.respondProblem
 import io.ktor.http.ContentType
-import io.ktor.http.HttpHeaders
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCall
 import io.ktor.server.request.receiveText
-import io.ktor.server.response.header
 import io.ktor.server.response.respond
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.Route
@@ -22,7 +20,6 @@ import kotlinx.serialization.json.buildJsonArray
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
 import kotlinx.serialization.json.putJsonObject
-import java.security.MessageDigest
 
 /**
  * Adds the admin routes under [path], each behind `Authorization: Bearer <token>` (401
@@ -39,89 +36,67 @@ import java.security.MessageDigest
  * `policy` defaults to the policy the key follows.
  */
 public fun Route.rateLimitAdmin(token: String, path: String = "/admin/limits"): Route {
-    require(token.length >= 16) {
-        "admin token must be at least 16 characters, was ${token.length}; generate one with e.g. `openssl rand -hex 32`"
-    }
     val enforcer = application.enforcer()
-    val expected = token.toByteArray()
     return unlimited {
-        route(path) {
-            get("/config") {
-                if (call.authorized(expected)) call.respondText(enforcer.config.toYaml(), ContentType("application", "yaml"))
-            }
-            put("/config") {
-                if (!call.authorized(expected)) return@put
-                val yaml = call.receiveText()
-                val report = LimitsConfig.validate(yaml)
-                if (!report.isValid) {
-                    call.respondProblem(HttpStatusCode.BadRequest, "invalid-config", "The config has ${report.errors.size} problem(s).") {
-                        put("errors", buildJsonArray {
-                            report.errors.forEach { e ->
-                                add(buildJsonObject {
-                                    put("path", e.path); put("line", e.line); put("column", e.column); put("message", e.message)
-                                })
-                            }
-                        })
-                    }
-                    return@put
-                }
-                enforcer.update(LimitsConfig.parse(yaml))
-                call.respondJson(buildJsonObject { put("status", "applied"); put("policies", enforcer.config.policies.size) })
-            }
-            get("/keys/{key}") {
-                if (!call.authorized(expected)) return@get
-                val target = call.adminTarget(enforcer) ?: return@get
-                val (policy, bucketKey) = target
-                val limiter = enforcer.limiter(policy)
-                val usage = limiter.usageStats(bucketKey)
-                call.respondJson(buildJsonObject {
-                    put("key", call.parameters["key"])
-                    put("policy", policy.name)
-                    put("tokens", limiter.tokenCount(bucketKey))
-                    put("remaining", limiter.remainingQuota(bucketKey))
-                    put("limit", policy.capacity)
-                    put("nextAvailable", limiter.nextAvailableTimestamp(bucketKey).toString())
-                    putJsonObject("usage") { put("allowed", usage.allowed); put("rejected", usage.rejected) }
-                })
-            }
-            delete("/keys/{key}") {
-                if (!call.authorized(expected)) return@delete
-                val (policy, bucketKey) = call.adminTarget(enforcer) ?: return@delete
-                enforcer.limiter(policy).reset(bucketKey)
-                call.respond(HttpStatusCode.NoContent)
-            }
-            get("/stats") {
-                if (!call.authorized(expected)) return@get
-                call.respondJson(buildJsonObject {
-                    putJsonObject("policies") {
-                        enforcer.limiters().toSortedMap().forEach { (name, limiter) ->
-                            val s = limiter.usageStats()
-                            putJsonObject(name) {
-                                put("allowed", s.allowed); put("rejected", s.rejected); put("queued", s.queued)
-                                put("timedOut", s.timedOut); put("queueDepth", s.queueDepth); put("trackedKeys", s.trackedKeys)
-                            }
-                        }
-                    }
-                })
-            }
-        }
+        adminOnly(token) { route(path) { adminRoutes(enforcer) } }
     }
 }
 
-/** Answers 401 without a bearer token and 403 with a wrong one; compares in constant time. */
-private suspend fun ApplicationCall.authorized(expected: ByteArray): Boolean {
-    val header = request.headers[HttpHeaders.Authorization]
-    val given = header?.takeIf { it.startsWith("Bearer ", ignoreCase = true) }?.substring(7)?.trim()
-    if (given.isNullOrEmpty()) {
-        response.header(HttpHeaders.WWWAuthenticate, "Bearer realm=\"limiter-admin\"")
-        respondProblem(HttpStatusCode.Unauthorized, "admin-token-missing", "Send the admin token as Authorization: Bearer <token>.")
-        return false
+private fun Route.adminRoutes(enforcer: LimitEnforcer) {
+    get("/config") {
+        call.respondText(enforcer.config.toYaml(), ContentType("application", "yaml"))
     }
-    if (!MessageDigest.isEqual(given.toByteArray(), expected)) {
-        respondProblem(HttpStatusCode.Forbidden, "admin-token-wrong", "The admin token is not valid.")
-        return false
+    put("/config") {
+        val yaml = call.receiveText()
+        val report = LimitsConfig.validate(yaml)
+        if (!report.isValid) {
+            call.respondProblem(HttpStatusCode.BadRequest, "invalid-config", "The config has ${report.errors.size} problem(s).") {
+                put("errors", buildJsonArray {
+                    report.errors.forEach { e ->
+                        add(buildJsonObject {
+                            put("path", e.path); put("line", e.line); put("column", e.column); put("message", e.message)
+                        })
+                    }
+                })
+            }
+            return@put
+        }
+        enforcer.update(LimitsConfig.parse(yaml))
+        call.respondJson(buildJsonObject { put("status", "applied"); put("policies", enforcer.config.policies.size) })
     }
-    return true
+    get("/keys/{key}") {
+        val target = call.adminTarget(enforcer) ?: return@get
+        val (policy, bucketKey) = target
+        val limiter = enforcer.limiter(policy)
+        val usage = limiter.usageStats(bucketKey)
+        call.respondJson(buildJsonObject {
+            put("key", call.parameters["key"])
+            put("policy", policy.name)
+            put("tokens", limiter.tokenCount(bucketKey))
+            put("remaining", limiter.remainingQuota(bucketKey))
+            put("limit", policy.capacity)
+            put("nextAvailable", limiter.nextAvailableTimestamp(bucketKey).toString())
+            putJsonObject("usage") { put("allowed", usage.allowed); put("rejected", usage.rejected) }
+        })
+    }
+    delete("/keys/{key}") {
+        val (policy, bucketKey) = call.adminTarget(enforcer) ?: return@delete
+        enforcer.limiter(policy).reset(bucketKey)
+        call.respond(HttpStatusCode.NoContent)
+    }
+    get("/stats") {
+        call.respondJson(buildJsonObject {
+            putJsonObject("policies") {
+                enforcer.limiters().toSortedMap().forEach { (name, limiter) ->
+                    val s = limiter.usageStats()
+                    putJsonObject(name) {
+                        put("allowed", s.allowed); put("rejected", s.rejected); put("queued", s.queued)
+                        put("timedOut", s.timedOut); put("queueDepth", s.queueDepth); put("trackedKeys", s.trackedKeys)
+                    }
+                }
+            }
+        })
+    }
 }
 
 /** Returns the policy and bucket key an admin call is about, or answers 400 and returns `null`. */

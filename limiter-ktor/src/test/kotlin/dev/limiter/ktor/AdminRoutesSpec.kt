@@ -42,6 +42,15 @@ class AdminRoutesSpec : FunSpec({
         }
     }
 
+    test("a refused admin call never runs its handler: a reset without the right token resets nothing") {
+        adminApp {
+            repeat(3) { client.hit("/hello", "k") }
+            client.delete("/admin/limits/keys/k").status shouldBe HttpStatusCode.Unauthorized
+            client.delete("/admin/limits/keys/k") { bearerAuth("wrong-token-0123456") }.status shouldBe HttpStatusCode.Forbidden
+            client.hit("/hello", "k").status shouldBe HttpStatusCode.TooManyRequests
+        }
+    }
+
     test("the config reads back as YAML naming its policies") {
         adminApp {
             client.get("/admin/limits/config") { bearerAuth(TOKEN) }.bodyAsText() shouldContain "small"

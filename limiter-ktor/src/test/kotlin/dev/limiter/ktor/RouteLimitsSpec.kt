@@ -3,6 +3,8 @@ package dev.limiter.ktor
 import dev.limiter.LimitPolicy
 import dev.limiter.Rate
 import dev.limiter.config.LimitsConfig
+import dev.limiter.testing.MockClock
+import java.time.Duration
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.ktor.http.HttpStatusCode
@@ -45,6 +47,13 @@ class RouteLimitsSpec : FunSpec({
         }
     }
 
+    test("paths that match no route are answered 404, never 429") {
+        limitedApp {
+            repeat(3) { client.hit("/hello", "k") }
+            repeat(5) { client.hit("/missing", "k").status shouldBe HttpStatusCode.NotFound }
+        }
+    }
+
     test("unlimited exempts a subtree: no limit and no headers") {
         limitedApp(routes = { unlimited { get("/free") { call.respondText("ok") } } }) {
             repeat(10) { client.hit("/free", "k").status shouldBe HttpStatusCode.OK }
@@ -82,6 +91,26 @@ class RouteLimitsSpec : FunSpec({
         limitedApp(configure = { config = LimitsConfig.parse(portalYaml) }) {
             repeat(10) { client.hit("/hello", "admin-key").status shouldBe HttpStatusCode.OK }
             client.hit("/hello", "abuser-1").status shouldBe HttpStatusCode.Forbidden
+        }
+    }
+
+    test("a global ceiling from the config limits all keys together, and its refusals cost a key nothing") {
+        val yaml = """
+            policies:
+              each: { algorithm: token-bucket, capacity: 5, refill: 1/s }
+            default-policy: each
+            global: { algorithm: token-bucket, capacity: 4, refill: 1/s }
+        """.trimIndent()
+        val clock = MockClock()
+        limitedApp(clock, configure = { config = LimitsConfig.parse(yaml) }) {
+            listOf("a", "b", "c", "d").forEach { client.hit("/hello", it).status shouldBe HttpStatusCode.OK }
+            repeat(3) {
+                val refused = client.hit("/hello", "e")
+                refused.status shouldBe HttpStatusCode.TooManyRequests
+                refused.headers["RateLimit-Policy"] shouldBe "\"global\";q=4;w=4"
+            }
+            clock.advance(Duration.ofSeconds(1))
+            client.hit("/hello", "e").headers["RateLimit"] shouldBe "\"each\";r=4;t=1"
         }
     }
 })

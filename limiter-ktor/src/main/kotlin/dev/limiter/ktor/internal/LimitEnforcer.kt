@@ -7,6 +7,7 @@ import dev.limiter.FaultTolerantBucketStore
 import dev.limiter.Decision
 import dev.limiter.DenyReason
 import dev.limiter.LimitPolicy
+import dev.limiter.LimiterClock
 import dev.limiter.LimiterListener
 import dev.limiter.LimiterMetrics
 import dev.limiter.RateLimiter
@@ -18,6 +19,7 @@ import io.ktor.server.auth.principal
 import io.ktor.server.request.httpMethod
 import io.ktor.server.request.path
 import org.slf4j.LoggerFactory
+import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicReference
 import java.util.function.BooleanSupplier
@@ -120,6 +122,14 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
         val limiter = limiter(policy)
         // Route-scoped policies are quotas of their own, even when their numbers equal a tier's.
         val bucketKey = if (route.policy != null) "${policy.name}|${client.bucketKey}" else client.bucketKey
+        // A full global ceiling refuses before the key's own bucket is charged, so a call the
+        // ceiling turns away costs the key nothing (other nodes can still race for the last
+        // global permit between this look and the charge below).
+        val global = limits.config.global?.let { if (it.name == null) it.named("global") else it }
+        val ceiling = global?.let(::limiter)
+        if (ceiling != null && ceiling.nextAvailableTimestamp(DEFAULT_KEY, cost) > clock.instant()) {
+            return limited(call, client, global, ceiling.tryAcquire(DEFAULT_KEY, cost))
+        }
         val queue = route.queue
         val decision = if (queue != null) {
             val priority = (queue.priority ?: defaultPriority)(call)
@@ -128,9 +138,10 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
             limiter.tryAcquire(bucketKey, cost)
         }
         if (!decision.allowed) return limited(call, client, policy, decision)
-        val global = limits.config.global ?: return Verdict.Limited(policy, decision, allowed = true)
-        val ceiling = limiter(if (global.name == null) global.named("global") else global).tryAcquire(DEFAULT_KEY, cost)
-        if (!ceiling.allowed) return limited(call, client, global.name?.let { global } ?: global.named("global"), ceiling)
+        if (ceiling != null) {
+            val charged = ceiling.tryAcquire(DEFAULT_KEY, cost)
+            if (!charged.allowed) return limited(call, client, global, charged)
+        }
         return Verdict.Limited(policy, decision, allowed = true)
     }
 
@@ -150,6 +161,8 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
         val cost = route.cost ?: endpoint?.cost ?: 1L
         return policy to cost
     }
+
+    private fun LimiterClock.instant(): Instant = Instant.ofEpochSecond(0, nowNanos())
 
     override fun close() {
         limiters.values.forEach { it.close() }

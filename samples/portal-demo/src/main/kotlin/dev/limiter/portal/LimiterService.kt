@@ -5,16 +5,15 @@ import dev.limiter.Decision
 import dev.limiter.DenyReason
 import dev.limiter.LimitPolicy
 import dev.limiter.LimiterClock
+import dev.limiter.ktor.adminOnly
 import dev.limiter.ktor.appendRateLimitHeaders
 import dev.limiter.ktor.rateLimiter
 import dev.limiter.ktor.rateLimits
 import dev.limiter.ktor.unlimited
 import io.ktor.http.ContentType
-import io.ktor.http.HttpHeaders
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCall
 import io.ktor.server.request.receiveText
-import io.ktor.server.response.header
 import io.ktor.server.response.respond
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.Route
@@ -27,7 +26,6 @@ import kotlinx.serialization.json.JsonObjectBuilder
 import kotlinx.serialization.json.buildJsonArray
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
-import java.security.MessageDigest
 import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
 
@@ -51,8 +49,11 @@ fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterC
                     is Checked.Valid -> read.request
                 }
                 val name = request.policy.name!!
-                if (name.startsWith("inline:") && name !in inline && (inline.size >= MAX_INLINE_POLICIES || !inline.add(name))) {
-                    return@post call.respondErrors(listOf("policy: too many distinct inline policies ($MAX_INLINE_POLICIES); configure a named policy instead"))
+                if (name.startsWith("inline:") && name !in inline) {
+                    if (inline.size >= MAX_INLINE_POLICIES) {
+                        return@post call.respondErrors(listOf("policy: too many distinct inline policies ($MAX_INLINE_POLICIES); configure a named policy instead"))
+                    }
+                    inline.add(name)
                 }
                 val decision = app.rateLimiter(request.policy).tryAcquire(bucketKey(request.key), request.permits)
                 call.respondDecision(request.policy, decision)
@@ -69,12 +70,13 @@ fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterC
                 call.appendRateLimitHeaders(policy, decision)
                 call.respondText(decisionJson(policy, decision).toString(), ContentType.Application.Json)
             }
-            delete("/reset/{key}") {
-                if (!call.bearerMatches(adminToken)) return@delete
-                val key = call.parameters["key"].orEmpty()
-                val policy = call.namedPolicy(key) ?: return@delete
-                app.rateLimiter(policy).reset(bucketKey(key))
-                call.respond(HttpStatusCode.NoContent)
+            adminOnly(adminToken) {
+                delete("/reset/{key}") {
+                    val key = call.parameters["key"].orEmpty()
+                    val policy = call.namedPolicy(key) ?: return@delete
+                    app.rateLimiter(policy).reset(bucketKey(key))
+                    call.respond(HttpStatusCode.NoContent)
+                }
             }
         }
     }
@@ -117,22 +119,6 @@ private fun decisionJson(policy: LimitPolicy, decision: Decision) = buildJsonObj
 private suspend fun ApplicationCall.respondErrors(errors: List<String>) = respondProblem(HttpStatusCode.BadRequest, "invalid-request") {
     put("detail", errors.first())
     put("errors", buildJsonArray { errors.forEach { add(kotlinx.serialization.json.JsonPrimitive(it)) } })
-}
-
-private suspend fun ApplicationCall.bearerMatches(token: String): Boolean {
-    val given = request.headers[HttpHeaders.Authorization]?.takeIf { it.startsWith("Bearer ", true) }?.substring(7)?.trim()
-    return when {
-        given.isNullOrEmpty() -> {
-            response.header(HttpHeaders.WWWAuthenticate, "Bearer realm=\"limiter-admin\"")
-            respondProblem(HttpStatusCode.Unauthorized, "admin-token-missing") { put("detail", "Send the admin token as Authorization: Bearer <token>.") }
-            false
-        }
-        !MessageDigest.isEqual(given.toByteArray(), token.toByteArray()) -> {
-            respondProblem(HttpStatusCode.Forbidden, "admin-token-wrong") { put("detail", "The admin token is not valid.") }
-            false
-        }
-        else -> true
-    }
 }
 
 private suspend fun ApplicationCall.respondProblem(status: HttpStatusCode, type: String, extra: JsonObjectBuilder.() -> Unit) {
