@@ -48,8 +48,8 @@ def machine(meta):
     settings = f" ({meta['settings']})" if meta.get("settings") else ""
     return (f"Run `{meta['command']}`{settings} on {meta['date']}: {meta['cpus']} CPUs ({meta['cpu']}), "
             f"{meta['os']}, {meta['jdk']}; load average {' '.join(meta['loadavg'])} when it started "
-            f"(the machine is shared, so absolute numbers are lower than on an idle box; "
-            f"ratios within one run are the comparison that counts).")
+            f"(the machine is shared, so numbers are lower and far noisier than on an idle box; "
+            f"compare within one run, and only where the error bars allow).")
 
 
 def secondary(row, name):
