@@ -86,6 +86,15 @@ public enum class BackendState {
     PROBING,
 }
 
+/**
+ * A store that can say where its decisions come from; metrics tag `limiter.requests` with
+ * `backend = primary | fallback` from it, and `/health` reports it.
+ */
+public interface BackendStateSource {
+    /** Where decisions come from right now; [BackendState.PRIMARY] while the backend answers. */
+    public val backendState: BackendState
+}
+
 /** Told about every change of a [FaultTolerantBucketStore]'s [BackendState], once per change. */
 public fun interface BackendStateListener {
     /** Called when the state goes from [previous] to [current]; [cause] is the failure that opened the circuit, if any. */

@@ -33,7 +33,7 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
     public val settings: FaultToleranceSettings = FaultToleranceSettings(),
     private val clock: LimiterClock = LimiterClock.SYSTEM,
     private val fallback: LocalBucketStore = LocalBucketStore(),
-) : BucketStore {
+) : BucketStore, BackendStateSource {
     private val breaker = CircuitBreaker(
         clock, settings.failuresBeforeOpening, settings.probeInterval.toNanos(), primary.toString(),
     )
@@ -43,6 +43,8 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
 
     /** Where decisions come from right now; [BackendState.PRIMARY] while the primary answers. */
     public val state: BackendState get() = if (mode == FaultToleranceMode.NONE) BackendState.PRIMARY else breaker.current
+
+    override val backendState: BackendState get() = state
 
     /** Decisions answered without the primary since this store was created. */
     public val fallbackDecisions: Long get() = fallbackCount.get()
@@ -54,15 +56,33 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
         decide({ primary.tryConsume(key, policy, permits, nowMicros) }) {
-            when (mode) {
-                FaultToleranceMode.LOCAL -> fallback.tryConsume(key, local(policy), permits, nowMicros)
-                FaultToleranceMode.FAIL_OPEN -> Decision.fromMicros(true, policy.capacity, policy.capacity, 0, 0, key, null)
-                else -> Decision.fromMicros(
-                    false, 0, policy.capacity, settings.probeInterval.toNanos() / 1_000, 0, key,
-                    DenyReason.BACKEND_UNAVAILABLE,
-                )
-            }
+            if (mode == FaultToleranceMode.LOCAL) fallback.tryConsume(key, local(policy), permits, nowMicros)
+            else fallbackDecision(key, policy)
         }
+
+    /** The answer of [FaultToleranceMode.FAIL_OPEN] or [FaultToleranceMode.FAIL_CLOSED]. */
+    private fun fallbackDecision(key: String, policy: LimitPolicy): Decision =
+        if (mode == FaultToleranceMode.FAIL_OPEN) {
+            Decision.fromMicros(true, policy.capacity, policy.capacity, 0, 0, key, null)
+        } else {
+            Decision.fromMicros(
+                false, 0, policy.capacity, settings.probeInterval.toNanos() / 1_000, 0, key, DenyReason.BACKEND_UNAVAILABLE,
+            )
+        }
+
+    /**
+     * Answers without suspending while the circuit keeps requests off the primary (so Java's
+     * blocking facade needs no `runBlocking` during an outage); `null` otherwise.
+     */
+    override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? {
+        if (mode == FaultToleranceMode.NONE || !breaker.isShortCircuited()) return null
+        val decision = when (mode) {
+            FaultToleranceMode.LOCAL -> fallback.tryConsumeNow(key, local(policy), permits, nowMicros) ?: return null
+            else -> fallbackDecision(key, policy)
+        }
+        fallbackCount.incrementAndGet()
+        return decision
+    }
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot =
         decide({ primary.inspect(key, policy, permits, nowMicros) }) {

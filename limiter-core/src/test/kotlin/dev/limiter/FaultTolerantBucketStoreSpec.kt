@@ -87,7 +87,21 @@ class FaultTolerantBucketStoreSpec : FunSpec({
             primary.health = FlakyStore.Health.FAILING
             repeat(3) { store.tryConsume("k", policy, 1, clock.micros()) }
             store.state shouldBe BackendState.FALLBACK
+            (store as BackendStateSource).backendState shouldBe BackendState.FALLBACK
             repeat(100) { store.tryConsume("k", policy, 1, clock.micros()) }
+            primary.calls shouldBe 3
+        }
+    }
+
+    test("while the circuit is open, decisions are answered without suspending; when a probe is due, not") {
+        runTest {
+            val (primary, store, clock) = setUp(FaultToleranceMode.LOCAL)
+            store.tryConsumeNow("k", policy, 1, clock.micros()) shouldBe null
+            primary.health = FlakyStore.Health.FAILING
+            repeat(3) { store.tryConsume("k", policy, 1, clock.micros()) }
+            store.tryConsumeNow("k", policy, 1, clock.micros())!!.remaining shouldBe 1
+            testScheduler.advanceTimeBy(1_000)
+            store.tryConsumeNow("k", policy, 1, clock.micros()) shouldBe null
             primary.calls shouldBe 3
         }
     }

@@ -60,6 +60,12 @@ internal class CircuitBreaker(
         return Pass.PROBE
     }
 
+    /** Whether requests are kept off the backend right now: open with no probe due, or another request probing. */
+    fun isShortCircuited(): Boolean = synchronized(lock) {
+        state == BackendState.PROBING ||
+            (state == BackendState.FALLBACK && clock.nowNanos() - openedAt < probeIntervalNanos)
+    }
+
     /** Gives the probe back unanswered (its caller went away): the next request probes instead. */
     fun abandonProbe() {
         synchronized(lock) {

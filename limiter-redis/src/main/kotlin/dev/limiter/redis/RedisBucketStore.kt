@@ -1,6 +1,7 @@
 package dev.limiter.redis
 
 import dev.limiter.BackendState
+import dev.limiter.BackendStateSource
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
@@ -36,7 +37,8 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
  * in the answers are relative, so either way the caller turns them into instants on its
  * own clock.
  *
- * [tryConsumeNow] returns `null`: a remote store cannot answer without suspending.
+ * [tryConsumeNow] returns `null` (a remote store cannot answer without suspending), except
+ * while fault tolerance keeps requests off Redis.
  * Redis errors propagate until [enableFaultTolerance] is called; from then on the store's
  * own methods keep deciding while Redis is slow or gone.
  * Thread-safe; create one per application and share it between limiters.
@@ -46,17 +48,21 @@ public class RedisBucketStore internal constructor(
     /** The settings this store runs with. */
     public val options: RedisStoreOptions,
     private val onClose: () -> Unit,
-) : BucketStore {
+) : BucketStore, BackendStateSource {
     private val direct = RedisScriptStore(commands, options)
 
     @Volatile
     private var tolerant: FaultTolerantBucketStore? = null
 
     /** Where decisions come from right now: always [BackendState.PRIMARY] without fault tolerance. */
-    public val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
+    override val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
         (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
+
+    /** Returns `null` (Redis needs a round trip), except during an outage with fault tolerance on. */
+    override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? =
+        tolerant?.tryConsumeNow(key, policy, permits, nowMicros)
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot =
         (tolerant ?: direct).inspect(key, policy, permits, nowMicros)

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.limiter.BackendState;
 import dev.limiter.BlockingRateLimiter;
 import dev.limiter.Decision;
+import dev.limiter.FaultToleranceMode;
+import dev.limiter.FaultToleranceSettings;
+import dev.limiter.FaultTolerantBucketStore;
 import dev.limiter.LimitPolicy;
 import dev.limiter.Rate;
 import dev.limiter.RateLimiter;
@@ -27,6 +31,10 @@ class RedisBucketStoreJavaTest {
                 .withUsageCounters(Duration.ofHours(1));
         try (RedisBucketStore store = RedisBucketStore.connect(RedisHarness.INSTANCE.getUri(), options);
              BlockingRateLimiter limiter = RateLimiter.builder(policy).store(store).build()) {
+            FaultTolerantBucketStore tolerant = store.enableFaultTolerance(FaultToleranceMode.LOCAL,
+                    new FaultToleranceSettings().withCommandTimeout(Duration.ofMillis(200)));
+            assertEquals(BackendState.PRIMARY, store.getBackendState());
+            assertEquals(BackendState.PRIMARY, tolerant.getState());
             assertTrue(limiter.tryAcquire("dev-42", 3).getAllowed());
             Decision denied = limiter.tryAcquire("dev-42");
             assertFalse(denied.getAllowed());

@@ -62,7 +62,8 @@ class KeyMemorySpec : FunSpec({
                     val sample = keys.first()
                     println(
                         "MEMORY ${algorithm.id}: MEMORY USAGE ${perKeyUsage} B/key, INFO used_memory ${perKeyInfo} B/key, " +
-                            "${keys.size / population} key(s) per bucket, e.g. '$sample' = '${sync.get(sample.takeIf { sync.type(it) == "string" } ?: sample).orEmpty()}'",
+                            "${keys.size / population} key(s) per bucket, e.g. '$sample' = " +
+                            if (sync.type(sample) == "string") "'${sync.get(sample)}'" else "${sync.lrange(sample, 0, -1)}",
                     )
                     budget[algorithm]?.let { perKeyUsage shouldBeLessThanOrEqualTo it }
                 } finally {

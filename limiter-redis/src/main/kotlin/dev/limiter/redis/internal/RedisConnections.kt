@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit
 /**
  * Opens the connections behind [RedisBucketStore.connect] and its client overloads.
  *
- * Connections the store opens itself reject commands at once while disconnected (rather
- * than queueing them until Redis is back), so fault tolerance sees the outage immediately.
+ * Standalone and Sentinel connections the store opens itself reject commands at once while
+ * disconnected (rather than queueing them until Redis is back), so fault tolerance sees the
+ * outage immediately; cluster connections queue, bounded by the command timeout.
  */
 @OptIn(ExperimentalLettuceCoroutinesApi::class)
 internal object RedisConnections {
@@ -40,8 +41,9 @@ internal object RedisConnections {
             val resources = resources()
             val client = RedisClusterClient.create(resources, seeds)
             client.setOptions(
+                // Node connections open lazily, so a cluster client must queue while they do:
+                // fault tolerance's command timeout bounds that wait instead.
                 ClusterClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .topologyRefreshOptions(
                         ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build(),
                     )
@@ -81,11 +83,11 @@ internal object RedisConnections {
 
     /**
      * Client resources for the connections the store opens itself: reconnect attempts at most
-     * 500 ms apart (Lettuce's default backs off to 30 s), so that after an outage the
+     * 100 ms apart (Lettuce's default backs off to 30 s), so that after an outage the
      * connection is back well within a fault-tolerance probe interval.
      */
     private fun resources(): ClientResources = DefaultClientResources.builder()
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(100), 2, TimeUnit.MILLISECONDS))
         .build()
 
     fun open(client: RedisClient, options: RedisStoreOptions): RedisBucketStore {

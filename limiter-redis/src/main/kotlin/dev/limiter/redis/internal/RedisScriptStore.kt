@@ -22,8 +22,11 @@ internal class RedisScriptStore(
     private val redis = commands
     private val keys = RedisKeys(options.keyPrefix)
     private val denyCache = DenyCache(options.denyCacheSize)
-    private val slackMicros = options.ttlSlack.toNanos() / 1_000
+    private val slackMicros = (options.ttlSlack.toNanos() / 1_000).toString()
     private val usageMillis = options.usageRetention.toMillis().toString()
+    private val usageOn = options.usageRetention.toMillis() > 0
+    private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
+    private val parametersByPolicy = java.util.concurrent.ConcurrentHashMap<LimitPolicy, Array<String>>()
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
         checkPermits(permits, policy)
@@ -79,20 +82,36 @@ internal class RedisScriptStore(
     override fun toString(): String = "RedisBucketStore($options)"
 
     private suspend fun run(key: String, policy: LimitPolicy, permits: Long, commit: Boolean, nowMicros: Long): List<Any?> {
-        val args = arrayOf(
-            permits.toString(),
-            if (commit) "1" else "0",
-            if (options.timeSource == RedisStoreOptions.TimeSource.CLIENT) nowMicros.toString() else "",
-            slackMicros.toString(),
-            usageMillis,
-        ) + LimiterScripts.parameters(policy)
-        return runner.run(LimiterScripts.of(policy.algorithm), keys.all(policy, key), args)
+        val parameters = parametersByPolicy.getOrPut(policy) { LimiterScripts.parameters(policy) }
+        val args = arrayOfNulls<String>(FIXED_ARGS + parameters.size)
+        args[0] = permits.toString()
+        args[1] = if (commit) "1" else "0"
+        args[2] = if (clientTime) nowMicros.toString() else ""
+        args[3] = slackMicros
+        args[4] = usageMillis
+        parameters.copyInto(args, FIXED_ARGS)
+        @Suppress("UNCHECKED_CAST")
+        return runner.run(LimiterScripts.of(policy.algorithm), keysFor(policy, key), args as Array<String>)
+    }
+
+    /** Only the keys the script will touch: the usage and sum keys when they are in use. */
+    private fun keysFor(policy: LimitPolicy, key: String): Array<String> {
+        val all = keys.all(policy, key)
+        return when {
+            policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG || usageOn -> all
+            else -> arrayOf(all[0])
+        }
     }
 
     private fun checkPermits(permits: Long, policy: LimitPolicy) {
         require(permits in 0..policy.capacity) {
             "permits must be between 0 and the policy's capacity ${policy.capacity}, was $permits"
         }
+    }
+
+    private companion object {
+        /** ARGV 1 to 5 of every script; the algorithm's parameters follow (see common.lua). */
+        const val FIXED_ARGS = 5
     }
 
     private fun List<Any?>.long(index: Int): Long = (this[index] as Number).toLong()
