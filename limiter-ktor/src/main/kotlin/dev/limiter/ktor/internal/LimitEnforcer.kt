@@ -64,14 +64,15 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     /** The limits in force. */
     val config: LimitsConfig get() = state.get().config
 
-    /** Replaces the limits; limiters whose policy changed start over with fresh buckets. */
+    /**
+     * Replaces the limits; limiters whose policy changed start over with fresh buckets. Calls
+     * waiting in the queue of a replaced limiter fail (`LimiterClosedException`, a 500).
+     */
     fun update(config: LimitsConfig) {
         state.set(Limits(config))
         limiters.entries.removeIf { (name, limiter) ->
             val current = config.policies[name]
-            (current != null && (current != limiter.policy || current.algorithm != limiter.policy.algorithm)).also {
-                if (it) limiter.close()
-            }
+            (current != null && current != limiter.policy).also { if (it) limiter.close() }
         }
     }
 
