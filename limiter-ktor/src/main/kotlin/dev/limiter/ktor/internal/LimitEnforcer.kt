@@ -64,14 +64,15 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     /** The limits in force. */
     val config: LimitsConfig get() = state.get().config
 
-    /** Replaces the limits; limiters whose policy changed start over with fresh buckets. */
+    /**
+     * Replaces the limits; limiters whose policy changed start over with fresh buckets. Calls
+     * waiting in the queue of a replaced limiter fail (`LimiterClosedException`, a 500).
+     */
     fun update(config: LimitsConfig) {
         state.set(Limits(config))
         limiters.entries.removeIf { (name, limiter) ->
             val current = config.policies[name]
-            (current != null && (current != limiter.policy || current.algorithm != limiter.policy.algorithm)).also {
-                if (it) limiter.close()
-            }
+            (current != null && current != limiter.policy).also { if (it) limiter.close() }
         }
     }
 
@@ -142,7 +143,7 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
             val charged = ceiling.tryAcquire(DEFAULT_KEY, cost)
             if (!charged.allowed) return limited(call, client, global, charged)
         }
-        return Verdict.Limited(policy, decision, allowed = true)
+        return Verdict.Decided(policy, decision)
     }
 
     private fun limited(call: ApplicationCall, client: Client, policy: LimitPolicy, decision: Decision): Verdict {
@@ -150,7 +151,7 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
             "rate limit exceeded: key=${client.bucketKey} route=${call.request.httpMethod.value} ${call.request.path()} " +
                 "policy=${policy.name} reason=${decision.reason} retryAfter=${decision.retryAfter}"
         }
-        return Verdict.Limited(policy, decision, allowed = false)
+        return Verdict.Decided(policy, decision)
     }
 
     private fun selectPolicy(call: ApplicationCall, client: Client, route: RouteLimit, limits: Limits): Pair<LimitPolicy, Long> {
@@ -186,8 +187,8 @@ internal sealed interface Verdict {
     /** Refused: the client is on the deny list. */
     data object Denylisted : Verdict
 
-    /** Decided by [policy]; [allowed] false means 429. */
-    class Limited(val policy: LimitPolicy, val decision: Decision, val allowed: Boolean) : Verdict
+    /** Decided by [policy]; a denied [decision] means 429. */
+    class Decided(val policy: LimitPolicy, val decision: Decision) : Verdict
 }
 
 internal object MissingKeyProblem {
