@@ -65,9 +65,9 @@ private val RateLimitInterceptors = createRouteScopedPlugin("RateLimitIntercepto
             Verdict.Exempt -> Unit
             Verdict.Denylisted ->
                 call.respondProblem(HttpStatusCode.Forbidden, "denylisted", "This client is not allowed to call this API.")
-            is Verdict.Limited -> {
+            is Verdict.Decided -> {
                 call.rateLimitHeaders(enforcer.headerStyle, verdict.policy, verdict.decision)
-                if (!verdict.allowed) call.respondLimited(verdict.policy, verdict.decision)
+                if (!verdict.decision.allowed) call.respondLimited(verdict.policy, verdict.decision)
             }
         }
     }

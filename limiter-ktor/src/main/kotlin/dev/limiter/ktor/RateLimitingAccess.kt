@@ -41,3 +41,15 @@ public fun ApplicationCall.appendRateLimitHeaders(policy: LimitPolicy, decision:
     rateLimitHeaders(application.enforcer().headerStyle, policy, decision)
     if (!decision.allowed) response.header(HttpHeaders.RetryAfter, ceilSeconds(decision.retryAfter).coerceAtLeast(1).toString())
 }
+
+/**
+ * Returns the name of the tier (configured policy) this call's key follows: the policy its API
+ * key or principal is assigned in the config's `keys`, else the default policy; the default
+ * policy for calls identified by address or not at all. For queue priorities by tier:
+ * `QueueMode(maxWait, priority = { call -> if (call.rateLimitTier() == "pro") 10 else 0 })`.
+ */
+public fun ApplicationCall.rateLimitTier(): String {
+    val enforcer = application.enforcer()
+    val config = enforcer.config
+    return enforcer.identify(this)?.id?.let(config::policyNameFor) ?: config.defaultPolicy
+}

@@ -99,4 +99,27 @@ class QueueModeSpec : FunSpec({
             }
         }
     }
+
+    test("a call's tier from the config can set its queue priority") {
+        val yaml = """
+            policies:
+              small: { algorithm: token-bucket, capacity: 1, refill: 1/s }
+              gold:  { algorithm: token-bucket, capacity: 5, refill: 1/s }
+            default-policy: small
+            keys: { vip: gold }
+        """.trimIndent()
+        val seen = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        limitedApp(
+            configure = { config = dev.limiter.config.LimitsConfig.parse(yaml) },
+            routes = {
+                queued(QueueMode(maxWait = 2.seconds, priority = { call -> seen.add(call.rateLimitTier()); 0 })) {
+                    get("/tiered") { call.respondText("ok") }
+                }
+            },
+        ) {
+            client.hit("/tiered", "vip").status shouldBe HttpStatusCode.OK
+            client.hit("/tiered", "someone").status shouldBe HttpStatusCode.OK
+            seen.toList() shouldBe listOf("gold", "small")
+        }
+    }
 })

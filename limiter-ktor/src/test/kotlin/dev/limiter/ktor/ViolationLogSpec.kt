@@ -37,7 +37,8 @@ class ViolationLogSpec : FunSpec({
                 repeat(10) { client.hit("/hello", "k").status shouldBe HttpStatusCode.TooManyRequests }
                 log.list shouldHaveSize 2
                 log.list[0].formattedMessage.let {
-                    it shouldContain "key=key:k"
+                    // The API key itself is a credential: only a prefix and a hash are logged.
+                    it shouldContain "key=key:k…#${sha256Prefix("k")}"
                     it shouldContain "route=GET /hello"
                     it shouldContain "policy=small"
                 }
@@ -49,3 +50,6 @@ class ViolationLogSpec : FunSpec({
         }
     }
 })
+
+private fun sha256Prefix(text: String): String =
+    java.security.MessageDigest.getInstance("SHA-256").digest(text.toByteArray()).take(4).joinToString("") { "%02x".format(it) }

@@ -38,7 +38,7 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
  * own clock.
  *
  * [tryConsumeNow] returns `null` (a remote store cannot answer without suspending), except
- * while fault tolerance keeps requests off Redis.
+ * for denials this node remembers and while fault tolerance keeps requests off Redis.
  * Redis errors propagate until [enableFaultTolerance] is called; from then on the store's
  * own methods keep deciding while Redis is slow or gone.
  * Thread-safe; create one per application and share it between limiters.
@@ -58,11 +58,14 @@ public class RedisBucketStore internal constructor(
     override val backendState: BackendState get() = tolerant?.state ?: BackendState.PRIMARY
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
-        (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
+        direct.cachedDenial(key, policy, permits, nowMicros) ?: (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
 
-    /** Returns `null` (Redis needs a round trip), except during an outage with fault tolerance on. */
+    /**
+     * Answers a request this node knows to be denied (deny cache) or, during an outage with
+     * fault tolerance on, from the fallback; `null` otherwise (Redis needs a round trip).
+     */
     override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? =
-        tolerant?.tryConsumeNow(key, policy, permits, nowMicros)
+        direct.cachedDenial(key, policy, permits, nowMicros) ?: tolerant?.tryConsumeNow(key, policy, permits, nowMicros)
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot =
         (tolerant ?: direct).inspect(key, policy, permits, nowMicros)

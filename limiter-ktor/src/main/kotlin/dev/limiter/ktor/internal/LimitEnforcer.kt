@@ -64,14 +64,15 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     /** The limits in force. */
     val config: LimitsConfig get() = state.get().config
 
-    /** Replaces the limits; limiters whose policy changed start over with fresh buckets. */
+    /**
+     * Replaces the limits; limiters whose policy changed start over with fresh buckets. Calls
+     * waiting in the queue of a replaced limiter fail (`LimiterClosedException`, a 500).
+     */
     fun update(config: LimitsConfig) {
         state.set(Limits(config))
         limiters.entries.removeIf { (name, limiter) ->
             val current = config.policies[name]
-            (current != null && (current != limiter.policy || current.algorithm != limiter.policy.algorithm)).also {
-                if (it) limiter.close()
-            }
+            (current != null && current != limiter.policy).also { if (it) limiter.close() }
         }
     }
 
@@ -142,15 +143,15 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
             val charged = ceiling.tryAcquire(DEFAULT_KEY, cost)
             if (!charged.allowed) return limited(call, client, global, charged)
         }
-        return Verdict.Limited(policy, decision, allowed = true)
+        return Verdict.Decided(policy, decision)
     }
 
     private fun limited(call: ApplicationCall, client: Client, policy: LimitPolicy, decision: Decision): Verdict {
         violations.warn {
-            "rate limit exceeded: key=${client.bucketKey} route=${call.request.httpMethod.value} ${call.request.path()} " +
+            "rate limit exceeded: key=${loggableKey(client.bucketKey)} route=${call.request.httpMethod.value} ${call.request.path()} " +
                 "policy=${policy.name} reason=${decision.reason} retryAfter=${decision.retryAfter}"
         }
-        return Verdict.Limited(policy, decision, allowed = false)
+        return Verdict.Decided(policy, decision)
     }
 
     private fun selectPolicy(call: ApplicationCall, client: Client, route: RouteLimit, limits: Limits): Pair<LimitPolicy, Long> {
@@ -186,11 +187,24 @@ internal sealed interface Verdict {
     /** Refused: the client is on the deny list. */
     data object Denylisted : Verdict
 
-    /** Decided by [policy]; [allowed] false means 429. */
-    class Limited(val policy: LimitPolicy, val decision: Decision, val allowed: Boolean) : Verdict
+    /** Decided by [policy]; a denied [decision] means 429. */
+    class Decided(val policy: LimitPolicy, val decision: Decision) : Verdict
 }
 
 internal object MissingKeyProblem {
     fun detail(enforcer: LimitEnforcer): String =
         "This API needs a key: send it in the ${enforcer.apiKeyHeaderName} header."
+}
+
+/**
+ * The bucket key as it may appear in a log: an API key is a credential, so only its first
+ * four characters and a SHA-256 prefix are shown (enough to correlate lines and find the
+ * developer, not enough to replay the key); principals and addresses are shown as they are.
+ */
+internal fun loggableKey(bucketKey: String): String {
+    if (!bucketKey.startsWith("key:")) return bucketKey
+    val secret = bucketKey.removePrefix("key:")
+    val digest = java.security.MessageDigest.getInstance("SHA-256").digest(secret.toByteArray())
+    val hash = digest.take(4).joinToString("") { "%02x".format(it) }
+    return "key:${secret.take(4)}…#$hash"
 }

@@ -16,13 +16,14 @@ import java.util.concurrent.TimeUnit
  * The same approach as limiter-redis's test harness (which is not published as a test-jar).
  */
 object RealRedis {
-    val uri: String by lazy { System.getenv("REDIS_URL")?.takeIf { it.isNotBlank() } ?: start() }
+    val uri: String by lazy { System.getenv("REDIS_URL")?.takeIf { it.isNotBlank() } ?: start().first }
 
-    private fun start(): String {
+    /** Starts a server of its own, for a test that kills it; returns its URI and process. */
+    fun start(): Pair<String, Process> {
         val port = ServerSocket(0).use { it.localPort }
         val dir = Files.createTempDirectory("limiter-ktor-redis-")
         val process = ProcessBuilder(
-            binary().toString(), "--port", "$port", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            binary.toString(), "--port", "$port", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", dir.toString(), "--protected-mode", "no",
         ).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start()
         Runtime.getRuntime().addShutdownHook(Thread { process.destroy(); process.waitFor(5, TimeUnit.SECONDS) })
@@ -32,10 +33,12 @@ object RealRedis {
             check(System.nanoTime() < deadline) { "redis-server on port $port did not answer within 10 s" }
             Thread.sleep(20)
         }
-        return "redis://127.0.0.1:$port"
+        return "redis://127.0.0.1:$port" to process
     }
 
-    private fun binary(): Path {
+    private val binary: Path by lazy { extractBinary() }
+
+    private fun extractBinary(): Path {
         val arch = System.getProperty("os.arch").lowercase()
         val name = if (arch == "aarch64") "redis-server-6.2.7-linux-arm64" else "redis-server-6.2.6-v5-linux-amd64"
         val stream = RealRedis::class.java.getResourceAsStream("/$name")

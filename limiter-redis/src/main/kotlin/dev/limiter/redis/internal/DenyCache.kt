@@ -24,7 +24,8 @@ internal class DenyCache(private val maxSize: Int) {
 
     /** Returns the cached denial of [permits] for [key] at [nowMicros], or `null` to ask Redis. */
     fun lookup(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? {
-        if (maxSize == 0) return null
+        // Requests the store would refuse as invalid are left for it to refuse.
+        if (maxSize == 0 || permits > policy.capacity) return null
         val cacheKey = CacheKey(policy, key)
         val entry = entries[cacheKey] ?: return null
         if (nowMicros >= entry.untilMicros) {

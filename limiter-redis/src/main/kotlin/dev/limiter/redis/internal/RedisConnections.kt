@@ -44,9 +44,7 @@ internal object RedisConnections {
                 // Node connections open lazily, so a cluster client must queue while they do:
                 // fault tolerance's command timeout bounds that wait instead.
                 ClusterClientOptions.builder()
-                    .topologyRefreshOptions(
-                        ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build(),
-                    )
+                    .topologyRefreshOptions(refreshOnEveryTrigger())
                     .build(),
             )
             return try {
@@ -88,6 +86,12 @@ internal object RedisConnections {
      */
     private fun resources(): ClientResources = DefaultClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(100), 2, TimeUnit.MILLISECONDS))
+        .build()
+
+    /** Follows failovers and resharding: topology is refreshed on MOVED, ASK, reconnects and unknown nodes. */
+    @Suppress("DEPRECATION") // marked deprecated in Lettuce 7, still effective, no builder replacement yet
+    private fun refreshOnEveryTrigger(): ClusterTopologyRefreshOptions = ClusterTopologyRefreshOptions.builder()
+        .enableAllAdaptiveRefreshTriggers()
         .build()
 
     fun open(client: RedisClient, options: RedisStoreOptions): RedisBucketStore {

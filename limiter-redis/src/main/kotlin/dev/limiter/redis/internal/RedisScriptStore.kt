@@ -11,8 +11,9 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import kotlinx.coroutines.flow.toList
 
 /**
- * The Redis store's decisions without fault tolerance: one script per decision, the deny
- * cache in front. Redis errors propagate; `dev.limiter.redis.RedisBucketStore` wraps it.
+ * The Redis store's decisions without fault tolerance: one script per decision; denials are
+ * remembered in the deny cache, which `dev.limiter.redis.RedisBucketStore` consults first.
+ * Redis errors propagate.
  */
 internal class RedisScriptStore(
     commands: RedisClusterCoroutinesCommands<String, String>,
@@ -30,7 +31,6 @@ internal class RedisScriptStore(
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
         checkPermits(permits, policy)
-        denyCache.lookup(key, policy, permits, nowMicros)?.let { return it }
         val reply = run(key, policy, permits, commit = true, nowMicros)
         val allowed = reply.long(0) == 1L
         val retry = reply.long(2)
@@ -41,6 +41,13 @@ internal class RedisScriptStore(
         if (!allowed) denyCache.remember(policy, permits, nowMicros, decision, retry, reset)
         return decision
     }
+
+    /**
+     * Returns this node's cached denial of [permits] for [key], or `null` to ask Redis. Looked
+     * up in front of fault tolerance, so that a cached answer never passes for Redis answering.
+     */
+    fun cachedDenial(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? =
+        denyCache.lookup(key, policy, permits, nowMicros)
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         checkPermits(permits, policy)

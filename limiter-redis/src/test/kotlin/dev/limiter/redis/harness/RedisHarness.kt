@@ -37,6 +37,14 @@ object RedisHarness {
     fun startServer(extraArgs: List<String> = emptyList()): RedisServerProcess =
         RedisServerProcess(binary, freePort(), extraArgs).start()
 
+    /** Starts a Sentinel on a free port watching the master on [masterPort] as `mymaster` (quorum 1). */
+    fun startSentinel(masterPort: Int): RedisServerProcess =
+        RedisServerProcess(binary, freePort(), leadingArgs = { dir ->
+            val config = dir.resolve("sentinel.conf")
+            Files.writeString(config, "sentinel monitor mymaster 127.0.0.1 $masterPort 1\n")
+            listOf(config.toString(), "--sentinel")
+        }).start()
+
     /** The `redis-server` binary: from `PATH`, else extracted from the embedded-redis jar. */
     val binary: Path
         get() = binaryOrNull ?: error(

@@ -17,6 +17,8 @@ class RedisServerProcess(
     private val binary: Path,
     val port: Int,
     private val extraArgs: List<String> = emptyList(),
+    /** Arguments that must come first, such as a Sentinel's config file and `--sentinel`. */
+    private val leadingArgs: (dir: Path) -> List<String> = { emptyList() },
 ) {
     private val dir: Path = Files.createTempDirectory("limiter-redis-$port-")
 
@@ -29,8 +31,8 @@ class RedisServerProcess(
 
     fun start(): RedisServerProcess {
         check(!isRunning) { "redis-server on port $port is already running" }
-        val command = listOf(
-            binary.toString(), "--port", port.toString(), "--bind", "127.0.0.1", "--save", "",
+        val command = listOf(binary.toString()) + leadingArgs(dir) + listOf(
+            "--port", port.toString(), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no",
         ) + extraArgs
         val started = ProcessBuilder(command).directory(dir.toFile())
