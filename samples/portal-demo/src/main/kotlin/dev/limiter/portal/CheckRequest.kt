@@ -1,0 +1,102 @@
+package dev.limiter.portal
+
+import dev.limiter.LimitPolicy
+import dev.limiter.Rate
+import dev.limiter.config.LimitsConfig
+import kotlinx.serialization.SerializationException
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.longOrNull
+
+/** The longest key the service accepts, in characters. */
+const val MAX_KEY_LENGTH: Int = 256
+
+/** A validated `POST /v1/check` body: take [permits] from [key]'s bucket under [policy]. */
+class CheckRequest(val key: String, val policy: LimitPolicy, val permits: Long)
+
+/** The outcome of reading a request: the request, or every problem found. */
+sealed interface Checked {
+    class Valid(val request: CheckRequest) : Checked
+    class Invalid(val errors: List<String>) : Checked
+}
+
+private val FIELDS = setOf("key", "policy", "permits", "algorithm", "limit", "window")
+private val ALGORITHMS = LimitPolicy.Algorithm.entries.map { it.id }
+
+/**
+ * Reads a `POST /v1/check` body against [limits]: `{"key", "policy", "permits"}` or an inline
+ * policy `{"key", "algorithm", "limit", "window", "permits"}`. Reports every problem at once,
+ * each naming the field, the value and the fix.
+ */
+fun readCheckRequest(body: String, limits: LimitsConfig): Checked {
+    val json: JsonElement = try {
+        Json.parseToJsonElement(body)
+    } catch (e: SerializationException) {
+        return Checked.Invalid(listOf("body: not valid JSON (${e.message?.lineSequence()?.first()}); send e.g. {\"key\":\"user_123\",\"policy\":\"free\"}"))
+    }
+    if (json !is JsonObject) return Checked.Invalid(listOf("body: must be a JSON object, was ${json::class.simpleName}"))
+    val errors = ArrayList<String>()
+    json.keys.filter { it !in FIELDS }.forEach { errors += "$it: unknown field; known fields are ${FIELDS.sorted()}" }
+
+    val key = json.string("key", errors)
+    when {
+        key == null && "key" !in json -> errors += "key: required; send the caller's key, e.g. \"user_123\""
+        key != null && key.isEmpty() -> errors += "key: must not be empty"
+        key != null && key.length > MAX_KEY_LENGTH -> errors += "key: must be at most $MAX_KEY_LENGTH characters, was ${key.length}; hash long keys first"
+    }
+    val permits = if ("permits" in json) json.long("permits", errors) else 1L
+    if (permits != null && permits < 1) errors += "permits: must be at least 1, was $permits"
+
+    val inline = listOf("algorithm", "limit", "window").filter { it in json }
+    val policy: LimitPolicy? = when {
+        "policy" in json && inline.isNotEmpty() -> {
+            errors += "policy: give either a policy name or an inline algorithm/limit/window, not both (found ${inline.joinToString()})"
+            null
+        }
+        "policy" in json -> json.string("policy", errors)?.let { name ->
+            limits.policies[name] ?: null.also { errors += "policy: unknown policy '$name'; configured policies are ${limits.policies.keys.sorted()}" }
+        }
+        inline.isNotEmpty() -> inlinePolicy(json, errors)
+        else -> null.also { errors += "policy: required; name a configured policy ${limits.policies.keys.sorted()} or give algorithm, limit and window" }
+    }
+    if (policy != null && permits != null && permits > policy.capacity) {
+        errors += "permits: $permits can never be granted by policy '${policy.name}' whose limit is ${policy.capacity}; ask for at most ${policy.capacity}"
+    }
+    return if (errors.isEmpty()) Checked.Valid(CheckRequest(key!!, policy!!, permits!!)) else Checked.Invalid(errors)
+}
+
+private fun inlinePolicy(json: JsonObject, errors: MutableList<String>): LimitPolicy? {
+    val before = errors.size
+    val algorithmId = json.string("algorithm", errors)
+    val algorithm = algorithmId?.let { id ->
+        LimitPolicy.Algorithm.fromId(id) ?: null.also { errors += "algorithm: unknown algorithm '$id'; use one of $ALGORITHMS" }
+    }
+    if ("algorithm" !in json) errors += "algorithm: required with an inline policy; use one of $ALGORITHMS"
+    val limit = if ("limit" in json) json.long("limit", errors) else null.also { errors += "limit: required with an inline policy, e.g. 100" }
+    if (limit != null && limit < 1) errors += "limit: must be at least 1, was $limit"
+    val window = if ("window" in json) json.string("window", errors) else null.also { errors += "window: required with an inline policy, e.g. \"60s\"" }
+    if (errors.size > before || algorithm == null || limit == null || window == null) return null
+    return try {
+        val policy = LimitPolicy.of(algorithm, limit, Rate.parse("$limit/$window"))
+        policy.named("inline:${policy.id}")
+    } catch (e: IllegalArgumentException) {
+        errors += "window: '$window' with limit $limit is not a valid policy (${e.message}); write a window such as \"60s\", \"1m\" or \"1h\""
+        null
+    }
+}
+
+private fun JsonObject.string(field: String, errors: MutableList<String>): String? {
+    val value = this[field] ?: return null
+    if (value is JsonPrimitive && value.isString) return value.content
+    errors += "$field: must be a string, was $value"
+    return null
+}
+
+private fun JsonObject.long(field: String, errors: MutableList<String>): Long? {
+    val value = this[field] ?: return null
+    if (value is JsonPrimitive && !value.isString) value.longOrNull?.let { return it }
+    errors += "$field: must be a whole number, was $value"
+    return null
+}

@@ -1,0 +1,134 @@
+package dev.limiter.portal
+
+import dev.limiter.BucketStore
+import dev.limiter.Decision
+import dev.limiter.DenyReason
+import dev.limiter.LimitPolicy
+import dev.limiter.LimiterClock
+import dev.limiter.ktor.adminOnly
+import dev.limiter.ktor.appendRateLimitHeaders
+import dev.limiter.ktor.rateLimiter
+import dev.limiter.ktor.rateLimits
+import dev.limiter.ktor.unlimited
+import io.ktor.http.ContentType
+import io.ktor.http.HttpStatusCode
+import io.ktor.server.application.ApplicationCall
+import io.ktor.server.request.receiveText
+import io.ktor.server.response.respond
+import io.ktor.server.response.respondText
+import io.ktor.server.routing.Route
+import io.ktor.server.routing.application
+import io.ktor.server.routing.delete
+import io.ktor.server.routing.get
+import io.ktor.server.routing.post
+import io.ktor.server.routing.route
+import kotlinx.serialization.json.JsonObjectBuilder
+import kotlinx.serialization.json.buildJsonArray
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.put
+import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
+
+/** The most distinct inline policies the service keeps limiters for; more are refused. */
+const val MAX_INLINE_POLICIES: Int = 1_000
+
+/**
+ * The central limiter's HTTP API, version 1, for back ends that are not on the JVM:
+ * `POST /v1/check`, `GET /v1/status/{key}`, `DELETE /v1/reset/{key}` (admin token). Keys live
+ * in their own namespace (`svc:`), so the service never shares buckets with the API-key
+ * limits of the portal's own routes. Documented in `docs/openapi.yaml`.
+ */
+fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterClock) {
+    val app = application
+    val inline = ConcurrentHashMap.newKeySet<String>()
+    unlimited {
+        route("/v1") {
+            post("/check") {
+                val request = when (val read = readCheckRequest(call.receiveText(), app.rateLimits)) {
+                    is Checked.Invalid -> return@post call.respondErrors(read.errors)
+                    is Checked.Valid -> read.request
+                }
+                val name = request.policy.name!!
+                if (name.startsWith("inline:") && name !in inline) {
+                    if (inline.size >= MAX_INLINE_POLICIES) {
+                        return@post call.respondErrors(listOf("policy: too many distinct inline policies ($MAX_INLINE_POLICIES); configure a named policy instead"))
+                    }
+                    inline.add(name)
+                }
+                val decision = app.rateLimiter(request.policy).tryAcquire(bucketKey(request.key), request.permits)
+                call.respondDecision(request.policy, decision)
+            }
+            get("/status/{key}") {
+                val key = call.parameters["key"].orEmpty()
+                val policy = call.namedPolicy(key) ?: return@get
+                val now = Math.floorDiv(clock.nowNanos(), 1_000L)
+                val bucket = store.inspect(bucketKey(key), policy, 1, now)
+                val decision = Decision.fromMicros(
+                    bucket.retryAfterMicros == 0L, bucket.remaining, bucket.limit,
+                    bucket.retryAfterMicros, bucket.resetAfterMicros, key, if (bucket.retryAfterMicros == 0L) null else DenyReason.LIMITED,
+                )
+                call.appendRateLimitHeaders(policy, decision)
+                call.respondText(decisionJson(policy, decision).toString(), ContentType.Application.Json)
+            }
+            adminOnly(adminToken) {
+                delete("/reset/{key}") {
+                    val key = call.parameters["key"].orEmpty()
+                    val policy = call.namedPolicy(key) ?: return@delete
+                    app.rateLimiter(policy).reset(bucketKey(key))
+                    call.respond(HttpStatusCode.NoContent)
+                }
+            }
+        }
+    }
+}
+
+/** The service's bucket key for a caller's [key]; the store escapes or hashes it before Redis sees it. */
+internal fun bucketKey(key: String): String = "svc:$key"
+
+private suspend fun ApplicationCall.namedPolicy(key: String): LimitPolicy? {
+    val limits = application.rateLimits
+    val errors = ArrayList<String>()
+    if (key.isEmpty()) errors += "key: must not be empty"
+    if (key.length > MAX_KEY_LENGTH) errors += "key: must be at most $MAX_KEY_LENGTH characters, was ${key.length}; hash long keys first"
+    val name = request.queryParameters["policy"] ?: limits.policyNameFor(key)
+    val policy = limits.policies[name]
+    if (policy == null) errors += "policy: unknown policy '$name'; configured policies are ${limits.policies.keys.sorted()}"
+    if (errors.isNotEmpty()) {
+        respondErrors(errors)
+        return null
+    }
+    return policy
+}
+
+private suspend fun ApplicationCall.respondDecision(policy: LimitPolicy, decision: Decision) {
+    appendRateLimitHeaders(policy, decision)
+    val status = if (decision.allowed) HttpStatusCode.OK else HttpStatusCode.TooManyRequests
+    respondText(decisionJson(policy, decision).toString(), ContentType.Application.Json, status)
+}
+
+private fun decisionJson(policy: LimitPolicy, decision: Decision) = buildJsonObject {
+    put("allowed", decision.allowed)
+    put("remaining", decision.remaining)
+    put("limit", decision.limit)
+    put("retryAfterSeconds", ceilSeconds(decision.retryAfter))
+    put("resetAfterSeconds", ceilSeconds(decision.resetAfter))
+    put("policy", policy.name)
+    decision.reason?.takeIf { it != DenyReason.LIMITED }?.let { put("reason", it.name) }
+}
+
+private suspend fun ApplicationCall.respondErrors(errors: List<String>) = respondProblem(HttpStatusCode.BadRequest, "invalid-request") {
+    put("detail", errors.first())
+    put("errors", buildJsonArray { errors.forEach { add(kotlinx.serialization.json.JsonPrimitive(it)) } })
+}
+
+private suspend fun ApplicationCall.respondProblem(status: HttpStatusCode, type: String, extra: JsonObjectBuilder.() -> Unit) {
+    val body = buildJsonObject {
+        put("type", "urn:dev.limiter:problem:$type")
+        put("title", status.description)
+        put("status", status.value)
+        extra()
+    }
+    respondText(body.toString(), ContentType("application", "problem+json"), status)
+}
+
+private fun ceilSeconds(d: Duration): Long = if (d.nano == 0) d.seconds else d.seconds + 1

@@ -1,0 +1,31 @@
+package dev.limiter.portal
+
+import dev.limiter.FaultToleranceMode
+import dev.limiter.LocalBucketStore
+import dev.limiter.redis.RedisBucketStore
+import io.ktor.server.engine.embeddedServer
+import io.ktor.server.netty.Netty
+
+/**
+ * Runs the portal demo: `./mvnw -q -pl samples/portal-demo -am exec:java`.
+ *
+ * Prints where it listens, the admin token and a curl line to try.
+ */
+fun main() {
+    val settings = PortalSettings.fromEnvironment()
+    val redis = settings.redisUrl?.let { RedisBucketStore.connect(it) }
+    val store = redis?.enableFaultTolerance(FaultToleranceMode.LOCAL) ?: LocalBucketStore()
+    val server = embeddedServer(Netty, port = settings.port) { portal(settings, store) }
+    Runtime.getRuntime().addShutdownHook(Thread { server.stop(500, 2_000); redis?.close() })
+    server.start(wait = false)
+    val port = kotlinx.coroutines.runBlocking { server.engine.resolvedConnectors().first().port }
+    println(
+        """
+        |portal-demo listening on http://localhost:$port (buckets: ${if (redis != null) "Redis ${settings.redisUrl}, LOCAL fallback" else "in memory"})
+        |admin token: ${settings.adminToken}
+        |try: curl -i -H 'X-API-Key: dev-1' http://localhost:$port/resource
+        |     curl -s -X POST -H 'Content-Type: application/json' -d '{"key":"user_123","policy":"free","permits":1}' http://localhost:$port/v1/check
+        """.trimMargin(),
+    )
+    Thread.currentThread().join()
+}

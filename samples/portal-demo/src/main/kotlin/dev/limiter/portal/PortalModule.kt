@@ -1,0 +1,58 @@
+package dev.limiter.portal
+
+import dev.limiter.BucketStore
+import dev.limiter.LimiterClock
+import dev.limiter.ktor.HeaderStyle
+import dev.limiter.ktor.MissingKey
+import dev.limiter.ktor.RateLimiting
+import dev.limiter.ktor.healthRoute
+import dev.limiter.ktor.metricsRoute
+import dev.limiter.ktor.rateLimitAdmin
+import io.ktor.http.ContentType
+import io.ktor.server.application.Application
+import io.ktor.server.application.install
+import io.ktor.server.request.header
+import io.ktor.server.response.respondText
+import io.ktor.server.routing.get
+import io.ktor.server.routing.post
+import io.ktor.server.routing.routing
+import io.micrometer.prometheusmetrics.PrometheusConfig
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.put
+
+/**
+ * The portal's API service on the RateLimiting plugin: `GET /resource` limited per API key
+ * (the config's `free` policy: bucket 40, refill 10/s, `pro` for assigned keys),
+ * `POST /reports` (cost 10 from `reports`), admin routes, `/metrics`, `/health`, and the
+ * central limiter API under `/v1` for back ends that are not on the JVM.
+ */
+fun Application.portal(
+    settings: PortalSettings,
+    store: BucketStore,
+    clock: LimiterClock = LimiterClock.SYSTEM,
+    registry: PrometheusMeterRegistry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+) {
+    install(RateLimiting) {
+        config = settings.limits
+        this.store = store
+        this.clock = clock
+        headerStyle = HeaderStyle.BOTH
+        missingKey = MissingKey.REJECT
+        meterRegistry = registry
+    }
+    routing {
+        get("/resource") {
+            val body = buildJsonObject {
+                put("resource", "portal data")
+                put("key", call.request.header("X-API-Key"))
+            }
+            call.respondText(body.toString(), ContentType.Application.Json)
+        }
+        post("/reports") { call.respondText("{\"report\":\"queued\"}", ContentType.Application.Json) }
+        rateLimitAdmin(settings.adminToken)
+        metricsRoute(registry)
+        healthRoute()
+        limiterService(settings.adminToken, store, clock)
+    }
+}

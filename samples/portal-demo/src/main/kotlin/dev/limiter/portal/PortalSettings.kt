@@ -1,0 +1,41 @@
+package dev.limiter.portal
+
+import dev.limiter.config.LimitsConfig
+import java.nio.file.Files
+import java.nio.file.Path
+import java.security.SecureRandom
+
+/**
+ * How the portal demo runs, read from the environment: `PORT` (8080), `LIMITS_FILE` (the
+ * bundled `portal-limits.yaml`), `ADMIN_TOKEN` (random, printed at start) and `REDIS_URL`
+ * (unset: in-memory buckets; set: Redis with local fallback).
+ */
+class PortalSettings(
+    val port: Int = 8080,
+    val limitsYaml: String = bundledLimits(),
+    val adminToken: String = randomToken(),
+    val redisUrl: String? = null,
+) {
+    val limits: LimitsConfig = LimitsConfig.parse(limitsYaml)
+
+    companion object {
+        fun fromEnvironment(env: Map<String, String> = System.getenv()): PortalSettings {
+            val port = env["PORT"]?.let {
+                requireNotNull(it.toIntOrNull()?.takeIf { p -> p in 0..65535 }) { "PORT must be a port number (0-65535), was '$it'; e.g. PORT=8080" }
+            } ?: 8080
+            val yaml = env["LIMITS_FILE"]?.let { file ->
+                val path = Path.of(file)
+                require(Files.isReadable(path)) { "LIMITS_FILE '$file' is not a readable file; point it at a limits YAML such as portal-limits.yaml" }
+                Files.readString(path)
+            } ?: bundledLimits()
+            val token = env["ADMIN_TOKEN"]?.takeIf { it.isNotBlank() } ?: randomToken()
+            return PortalSettings(port, yaml, token, env["REDIS_URL"]?.takeIf { it.isNotBlank() })
+        }
+
+        fun bundledLimits(): String = requireNotNull(PortalSettings::class.java.getResource("/portal-limits.yaml")) {
+            "portal-limits.yaml is missing from the classpath"
+        }.readText()
+
+        private fun randomToken(): String = ByteArray(24).also { SecureRandom().nextBytes(it) }.joinToString("") { "%02x".format(it) }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.limiter.portal
+
+import com.charleskorn.kaml.Yaml
+import com.charleskorn.kaml.YamlList
+import com.charleskorn.kaml.YamlMap
+import com.charleskorn.kaml.YamlNode
+import com.charleskorn.kaml.YamlScalar
+import dev.limiter.LocalBucketStore
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.shouldBe
+import io.ktor.server.application.Application
+import io.ktor.server.application.plugin
+import io.ktor.server.routing.HttpMethodRouteSelector
+import io.ktor.server.routing.PathSegmentConstantRouteSelector
+import io.ktor.server.routing.PathSegmentParameterRouteSelector
+import io.ktor.server.routing.RoutingNode
+import io.ktor.server.routing.RoutingRoot
+import io.ktor.server.testing.testApplication
+import java.nio.file.Files
+import java.nio.file.Path
+
+/** docs/openapi.yaml describes exactly the service routes the portal serves. */
+class OpenApiDocumentSpec : FunSpec({
+
+    val document = Yaml.default.parseToYamlNode(Files.readString(Path.of("../../docs/openapi.yaml"))) as YamlMap
+
+    fun documented(): Set<String> = (document.get<YamlMap>("paths")!!).entries.flatMap { (path, item) ->
+        (item as YamlMap).entries.keys.map { method -> "${method.content.uppercase()} ${path.content}" }
+    }.toSet()
+
+    fun served(): Set<String> {
+        lateinit var app: Application
+        var leaves: List<RoutingNode> = emptyList()
+        fun RoutingNode.leaves(): List<RoutingNode> = (if (hasHandler()) listOf(this) else emptyList()) + children.flatMap { it.leaves() }
+        testApplication {
+            application { app = this; portal(PortalSettings(adminToken = ADMIN_TOKEN), LocalBucketStore()) }
+            startApplication()
+            leaves = app.plugin(RoutingRoot).leaves()
+        }
+        return leaves.mapNotNull { leaf ->
+            var method: String? = null
+            val segments = ArrayList<String>()
+            var node: RoutingNode? = leaf
+            while (node != null) {
+                when (val s = node.selector) {
+                    is HttpMethodRouteSelector -> method = s.method.value
+                    is PathSegmentConstantRouteSelector -> segments.add(0, s.value)
+                    is PathSegmentParameterRouteSelector -> segments.add(0, "{${s.name}}")
+                    else -> Unit
+                }
+                node = node.parent
+            }
+            method?.let { "$it /" + segments.joinToString("/") }
+        }.filter { it.substringAfter(' ').let { p -> p.startsWith("/v1/") || p == "/health" } }.toSet()
+    }
+
+    test("every documented operation is served and every service route is documented") {
+        documented() shouldBe served()
+    }
+
+    test("every \$ref in the document resolves") {
+        fun refs(node: YamlNode): List<String> = when (node) {
+            is YamlMap -> node.entries.flatMap { (k, v) -> if (k.content == "\$ref") listOf((v as YamlScalar).content) else refs(v) }
+            is YamlList -> node.items.flatMap { refs(it) }
+            else -> emptyList()
+        }
+        val unresolved = refs(document).filterNot { ref ->
+            ref.removePrefix("#/").split('/').fold(document as YamlNode?) { at, part -> (at as? YamlMap)?.get<YamlNode>(part) } != null
+        }
+        unresolved.shouldBeEmpty()
+    }
+
+    test("the document is OpenAPI 3 with the check request's fields as the service reads them") {
+        (document.get<YamlScalar>("openapi")!!.content.startsWith("3.")) shouldBe true
+        val inline = document.get<YamlMap>("components")!!.get<YamlMap>("schemas")!!.get<YamlMap>("InlineCheck")!!
+        inline.get<YamlMap>("properties")!!.entries.keys.map { it.content }.toSet() shouldBe
+            setOf("key", "algorithm", "limit", "window", "permits")
+        inline.get<YamlMap>("properties")!!.get<YamlMap>("algorithm")!!.get<YamlList>("enum")!!.items
+            .map { (it as YamlScalar).content } shouldBe dev.limiter.LimitPolicy.Algorithm.entries.map { it.id }
+    }
+})
