@@ -60,6 +60,16 @@ class RateLimiterSpec : FunSpec({
         }
     }
 
+    test("on the system clock, waits shorter than a millisecond are served one refill at a time") {
+        // 20,000 permits a second from a bucket of one: every acquire waits about 50 µs.
+        val limiter = RateLimiter(LimitPolicy.tokenBucket(1, Rate.perSecond(20_000)))
+        val decisions = (1..200).map { limiter.acquire("fast", maxWait = 10.seconds) }
+        decisions.all { it.allowed } shouldBe true
+        limiter.usageStats().allowed shouldBe 200
+        kotlinx.coroutines.withTimeoutOrNull(1) { limiter.acquire("fast", maxWait = 10.seconds) }
+        limiter.usageStats().queueDepth shouldBe 0
+    }
+
     test("acquire gives up at once when the next permit lies beyond maxWait") {
         runTest {
             val limiter = RateLimiter(LimitPolicy.tokenBucket(1, Rate.perHour(1)), clock = VirtualClock(testScheduler))

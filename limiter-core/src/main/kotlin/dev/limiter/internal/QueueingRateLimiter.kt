@@ -160,9 +160,16 @@ internal class QueueingRateLimiter(
         val clock = clock
         if (clock is MockClock) {
             clock.awaitNanos(if (untilMicros > Long.MAX_VALUE / 1_000) Long.MAX_VALUE else untilMicros * 1_000)
+            return
+        }
+        val left = untilMicros - clock.nowMicros()
+        if (left <= 0) return
+        // The system clock advances with System.nanoTime, so a short wait can be parked to the
+        // microsecond; any other clock (virtual time in tests) is waited on with delay.
+        if (clock === LimiterClock.SYSTEM && left * 1_000 < PreciseTimer.THRESHOLD_NANOS) {
+            PreciseTimer.sleepUntil(System.nanoTime() + left * 1_000)
         } else {
-            val left = untilMicros - clock.nowMicros()
-            if (left > 0) delay(left.microseconds)
+            delay(left.microseconds)
         }
     }
 
