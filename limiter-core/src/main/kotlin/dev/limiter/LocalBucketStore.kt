@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong
  *
  * Memory stays bounded under a flood of new keys: a bucket that has refilled completely (or
  * whose window has emptied) behaves exactly like a new one, so the store drops it. Sweeps run
- * inline, amortised over insertions (a sweep whenever the number of buckets has doubled since
- * the last one), and never change a decision. As a last resort, when more than [maxKeys]
+ * inline, amortised over insertions (a sweep once there are 65,536 buckets, then whenever their
+ * number has doubled since the last one), and never change a decision. As a last resort, when more than [maxKeys]
  * buckets are live at once, the sweep also drops the buckets closest to idle, which lets
  * those keys start over with a full bucket.
  */
@@ -25,7 +25,7 @@ public class LocalBucketStore @JvmOverloads constructor(
 ) : BucketStore {
     private val byPolicy = ConcurrentHashMap<LimitPolicy, ConcurrentHashMap<String, Entry>>()
     private val count = AtomicInteger()
-    private val sweepAt = AtomicInteger(MIN_SWEEP)
+    private val sweepAt = AtomicInteger(nextSweepAt(0))
     private val sweeping = AtomicInteger()
     private val lastNow = AtomicLong(Long.MIN_VALUE)
 
@@ -130,11 +130,13 @@ public class LocalBucketStore @JvmOverloads constructor(
             removeWhere { it.idleAt() <= latest }
             val excess = count.get() - maxKeys
             if (excess > 0) evictClosestToIdle(excess)
-            sweepAt.set(maxOf(MIN_SWEEP, count.get() * 2).coerceAtMost(maxKeys + maxKeys / 8 + 1))
+            sweepAt.set(nextSweepAt(count.get()))
         } finally {
             sweeping.set(0)
         }
     }
+
+    private fun nextSweepAt(live: Int): Int = maxOf(MIN_SWEEP, live * 2).coerceAtMost(maxKeys + maxKeys / 8 + 1)
 
     private fun evictClosestToIdle(excess: Int) {
         val idleTimes = ArrayList<Long>(count.get())
@@ -177,7 +179,9 @@ public class LocalBucketStore @JvmOverloads constructor(
     public companion object {
         /** Default bound on buckets held at once. */
         public const val DEFAULT_MAX_KEYS: Int = 1_000_000
-        private const val MIN_SWEEP = 1024
+        // Below this many buckets nothing is swept: a working set of a few thousand keys whose
+        // buckets refill between calls would otherwise be dropped and rebuilt over and over.
+        private const val MIN_SWEEP = 65_536
         private const val MAX_SPINS = 256
     }
 }

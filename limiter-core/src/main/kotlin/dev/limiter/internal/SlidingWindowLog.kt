@@ -26,7 +26,7 @@ internal class SlidingWindowLog(policy: LimitPolicy) : Bucket(policy) {
             size--
         }
         allowed = sum + permits <= limit
-        if (allowed && commit) append(now, permits)
+        if (allowed && commit && permits > 0) append(now, permits)
         retryAfter = if (allowed) 0 else waitForRoom(now, sum + permits - limit)
         resetAfter = if (size == 0) 0 else maxOf(0, newest() + window - now)
         remaining = limit - sum

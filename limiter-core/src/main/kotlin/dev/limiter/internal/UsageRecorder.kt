@@ -14,10 +14,13 @@ import java.util.concurrent.atomic.LongAdder
  *
  * Per-key counts are bounded to [maxKeys] keys: past that, keys idle for the longest are
  * forgotten (a forgotten key reads as never seen), so a flood of keys cannot grow memory.
+ * Totals are the per-key counts plus what forgotten or untracked keys left behind, so the hot
+ * path touches one key's counters and nothing shared by every key.
  */
 internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
-    private val allowed = LongAdder()
-    private val rejected = LongAdder()
+    /** Decisions of keys not (or no longer) tracked one by one. */
+    private val otherAllowed = LongAdder()
+    private val otherRejected = LongAdder()
     private val queued = LongAdder()
     private val timedOut = LongAdder()
     private val waitedGranted = LongAdder()
@@ -26,17 +29,17 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
     private val keys = ConcurrentHashMap<String, KeyCounters>()
 
     fun record(decision: Decision, permits: Long, nowMicros: Long, waitedMicros: Long, wasQueued: Boolean) {
-        val counters = keys[decision.key] ?: track(decision.key)
+        val counters = countersFor(decision.key)
         if (decision.allowed) {
-            allowed.increment()
             if (counters != null) {
                 counters.allowed.increment()
                 // Most requests take one permit: count only the extra ones separately.
                 if (permits != 1L) counters.extraPermits.add(permits - 1)
+            } else {
+                otherAllowed.increment()
             }
         } else {
-            rejected.increment()
-            counters?.rejected?.increment()
+            if (counters != null) counters.rejected.increment() else otherRejected.increment()
         }
         // Recency only decides which keys to forget first: a second's precision is plenty,
         // and skipping the write keeps the hot path free of a shared store.
@@ -52,11 +55,23 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         }
     }
 
+    /** The last key counted; a burst from one key skips the map lookup. */
+    @Volatile
+    private var hot: KeyCounters? = null
+
+    private fun countersFor(key: String): KeyCounters? {
+        val last = hot
+        if (last != null && last.key == key && !last.forgotten) return last
+        val counters = keys[key] ?: track(key) ?: return null
+        hot = counters
+        return counters
+    }
+
     fun stats(queueDepth: Int): UsageStats {
         val granted = waitedGranted.sum()
         return UsageStats(
-            allowed = allowed.sum(),
-            rejected = rejected.sum(),
+            allowed = otherAllowed.sum() + keys.values.sumOf { it.allowed.sum() },
+            rejected = otherRejected.sum() + keys.values.sumOf { it.rejected.sum() },
             queued = queued.sum(),
             timedOut = timedOut.sum(),
             queueDepth = queueDepth,
@@ -75,7 +90,7 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
     private fun track(key: String): KeyCounters? {
         if (keys.size >= maxKeys) forgetOldest()
         if (keys.size >= maxKeys) return null
-        return keys.computeIfAbsent(key) { KeyCounters() }
+        return keys.computeIfAbsent(key) { KeyCounters(key) }
     }
 
     /** Forgets the least recently seen quarter of the keys. */
@@ -84,12 +99,23 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         if (keys.size < maxKeys) return
         val stamps = keys.values.map { it.lastSeen }.sorted()
         val cutoff = stamps[stamps.size / 4]
-        keys.entries.removeIf { it.value.lastSeen <= cutoff }
+        keys.entries.removeIf { (_, counters) ->
+            (counters.lastSeen <= cutoff).also { forget ->
+                if (forget) {
+                    counters.forgotten = true
+                    otherAllowed.add(counters.allowed.sum())
+                    otherRejected.add(counters.rejected.sum())
+                }
+            }
+        }
     }
 
     private fun micros(value: Long): Duration = Duration.ofNanos(value * 1_000)
 
-    private class KeyCounters {
+    private class KeyCounters(val key: String) {
+        @Volatile
+        var forgotten = false
+
         val allowed = LongAdder()
         val rejected = LongAdder()
         val extraPermits = LongAdder()
