@@ -11,6 +11,7 @@ import dev.limiter.FaultTolerantBucketStore
 import dev.limiter.KeyUsage
 import dev.limiter.LimitPolicy
 import dev.limiter.LimiterClock
+import dev.limiter.Rate
 import dev.limiter.redis.internal.RedisConnections
 import dev.limiter.redis.internal.RedisScriptStore
 import io.lettuce.core.ExperimentalLettuceCoroutinesApi
@@ -21,6 +22,8 @@ import io.lettuce.core.cluster.RedisClusterClient
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection
 import io.lettuce.core.cluster.api.coroutines
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 
 /**
  * Keeps buckets in Redis, so that every node of a service shares one quota: one `EVALSHA`
@@ -89,7 +92,26 @@ public class RedisBucketStore internal constructor(
         mode: FaultToleranceMode,
         settings: FaultToleranceSettings = FaultToleranceSettings(),
         clock: LimiterClock = LimiterClock.SYSTEM,
-    ): FaultTolerantBucketStore = FaultTolerantBucketStore(direct, mode, settings, clock).also { tolerant = it }
+    ): FaultTolerantBucketStore {
+        warmUp(clock)
+        return FaultTolerantBucketStore(direct, mode, settings, clock).also { tolerant = it }
+    }
+
+    /**
+     * Runs every script once (read-only) before a command timeout applies: on a cold JVM the
+     * first round trips load classes and scripts, and three of them timing out at 50 ms would
+     * open the circuit before Redis ever had a fair chance. Errors are left to the circuit.
+     */
+    private fun warmUp(clock: LimiterClock) {
+        runBlocking {
+            withTimeoutOrNull(WARM_UP_MILLIS) {
+                for (algorithm in LimitPolicy.Algorithm.entries) {
+                    val policy = LimitPolicy.of(algorithm, 1, Rate.perSecond(1))
+                    runCatching { direct.inspect(WARM_UP_KEY, policy, 1, Math.floorDiv(clock.nowNanos(), 1_000L)) }
+                }
+            }
+        }
+    }
 
     /**
      * Returns the cluster-wide counts of [key] under [policy], summed over every node, since
@@ -113,6 +135,9 @@ public class RedisBucketStore internal constructor(
     override fun toString(): String = "RedisBucketStore($options)"
 
     public companion object {
+        private const val WARM_UP_MILLIS = 2_000L
+        private const val WARM_UP_KEY = "limiter-warm-up"
+
         /**
          * Connects to Redis at [uri] and returns a store that closes the connection when closed.
          *
