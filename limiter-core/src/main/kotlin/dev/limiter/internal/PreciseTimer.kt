@@ -1,5 +1,6 @@
 package dev.limiter.internal
 
+import dev.limiter.LimiterClock
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.util.PriorityQueue
@@ -12,7 +13,8 @@ import kotlin.coroutines.resume
  * `delay` rounds up to whole milliseconds, so a waiter for a bucket that refills every 10 µs
  * would be served a thousand times a second at most. Short sleeps are parked instead on one
  * daemon thread that wakes at each deadline with `parkNanos` and resumes the waiter on its
- * own dispatcher. Longer sleeps still use `delay`, which costs no thread.
+ * own dispatcher. Longer sleeps still use `delay`, which costs no thread. Deadlines are on
+ * [LimiterClock.SYSTEM], which advances with the JVM's monotonic nano clock.
  */
 internal object PreciseTimer {
     /** Sleeps shorter than this are parked here; longer ones use `delay`. */
@@ -28,9 +30,9 @@ internal object PreciseTimer {
         }
     }
 
-    /** Suspends until `System.nanoTime()` reaches [deadline] (a `nanoTime` value). */
+    /** Suspends until [LimiterClock.SYSTEM] reads [deadline] (epoch nanoseconds) or later. */
     suspend fun sleepUntil(deadline: Long) {
-        if (deadline - System.nanoTime() <= 0) return
+        if (deadline - LimiterClock.SYSTEM.nowNanos() <= 0) return
         suspendCancellableCoroutine { cont ->
             val sleeper = Sleeper(deadline, cont)
             val wakeTimer = synchronized(lock) {
@@ -49,7 +51,7 @@ internal object PreciseTimer {
             val ready = ArrayList<Sleeper>()
             var parkFor = Long.MAX_VALUE
             synchronized(lock) {
-                val now = System.nanoTime()
+                val now = LimiterClock.SYSTEM.nowNanos()
                 while (due.isNotEmpty()) {
                     val next = due.peek()
                     val left = next.deadline - now

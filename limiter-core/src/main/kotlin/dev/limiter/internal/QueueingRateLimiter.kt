@@ -164,10 +164,10 @@ internal class QueueingRateLimiter(
         }
         val left = untilMicros - clock.nowMicros()
         if (left <= 0) return
-        // The system clock advances with System.nanoTime, so a short wait can be parked to the
-        // microsecond; any other clock (virtual time in tests) is waited on with delay.
+        // A short wait on the system clock can be parked to the microsecond; any other clock
+        // (virtual time in tests) is waited on with delay.
         if (clock === LimiterClock.SYSTEM && left * 1_000 < PreciseTimer.THRESHOLD_NANOS) {
-            PreciseTimer.sleepUntil(System.nanoTime() + left * 1_000)
+            PreciseTimer.sleepUntil(untilMicros * 1_000)
         } else {
             delay(left.microseconds)
         }

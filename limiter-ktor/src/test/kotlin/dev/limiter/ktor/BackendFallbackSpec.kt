@@ -2,8 +2,8 @@ package dev.limiter.ktor
 
 import dev.limiter.FaultToleranceMode
 import dev.limiter.FaultToleranceSettings
-import dev.limiter.ktor.testing.RealRedis
 import dev.limiter.redis.RedisBucketStore
+import dev.limiter.redis.harness.RedisHarness
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldNotContain
 import io.kotest.matchers.shouldBe
@@ -24,7 +24,6 @@ import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import java.time.Duration
-import java.util.concurrent.TimeUnit
 import io.ktor.client.engine.cio.CIO as ClientCIO
 
 /** A real Redis taken away under a running app: calls keep being limited locally, and it shows. */
@@ -32,8 +31,8 @@ class BackendFallbackSpec : FunSpec({
     timeout = 60_000
 
     test("when Redis dies, calls are still limited from local buckets and /health and /metrics report the fallback") {
-        val (uri, redis) = RealRedis.start()
-        val store = RedisBucketStore.connect(uri)
+        val redis = RedisHarness.startServer()
+        val store = RedisBucketStore.connect(redis.uri)
         val registry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
         val server = embeddedServer(CIO, port = 0, host = "127.0.0.1") {
             install(RateLimiting) {
@@ -58,7 +57,7 @@ class BackendFallbackSpec : FunSpec({
             client.get("$base/hello") { header("X-API-Key", "k") }.status shouldBe HttpStatusCode.OK
             health()["backend"]!!.jsonPrimitive.content shouldBe "primary"
 
-            redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+            redis.kill()
 
             val statuses = List(6) { client.get("$base/hello") { header("X-API-Key", "k2") }.status }
             statuses shouldNotContain HttpStatusCode.InternalServerError
@@ -75,7 +74,7 @@ class BackendFallbackSpec : FunSpec({
             client.close()
             server.stop(0, 0)
             store.close()
-            redis.destroyForcibly()
+            redis.stop()
         }
     }
 })

@@ -4,7 +4,7 @@ import dev.limiter.FaultToleranceMode
 import dev.limiter.FaultToleranceSettings
 import dev.limiter.LimitPolicy
 import dev.limiter.Rate
-import dev.limiter.ktor.testing.RealRedis
+import dev.limiter.redis.harness.RedisHarness
 import dev.limiter.redis.RedisBucketStore
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -53,7 +53,7 @@ class SharedRedisQuotaSpec : FunSpec({
     }
 
     test("two instances sharing a Redis admit exactly the bucket's allowance per key, together") {
-        val stores = List(2) { RedisBucketStore.connect(RealRedis.uri) }
+        val stores = List(2) { RedisBucketStore.connect(RedisHarness.uri) }
         val servers = stores.map { instance(it).also { s -> s.startSuspend(wait = false) } }
         val client = HttpClient(ClientCIO)
         try {

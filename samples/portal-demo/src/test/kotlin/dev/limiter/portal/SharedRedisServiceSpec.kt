@@ -2,7 +2,7 @@ package dev.limiter.portal
 
 import dev.limiter.FaultToleranceMode
 import dev.limiter.FaultToleranceSettings
-import dev.limiter.ktor.testing.RealRedis
+import dev.limiter.redis.harness.RedisHarness
 import dev.limiter.redis.RedisBucketStore
 import dev.limiter.redis.RedisStoreOptions
 import dev.limiter.testing.MockClock
@@ -29,7 +29,7 @@ class SharedRedisServiceSpec : FunSpec({
     suspend fun <T> twoInstances(block: suspend (PortalServer, PortalServer) -> T): T {
         val clock = MockClock()
         val options = RedisStoreOptions().withTimeSource(RedisStoreOptions.TimeSource.CLIENT)
-        val redis = List(2) { RedisBucketStore.connect(RealRedis.uri, options) }
+        val redis = List(2) { RedisBucketStore.connect(RedisHarness.uri, options) }
         // A generous timeout: a cold JVM on a busy machine must not trip the circuit into local buckets.
         val settings = FaultToleranceSettings().withCommandTimeout(Duration.ofSeconds(5))
         val servers = redis.map { PortalServer(it.enableFaultTolerance(FaultToleranceMode.LOCAL, settings, clock), clock) }
@@ -76,7 +76,7 @@ class SharedRedisServiceSpec : FunSpec({
             val json = kotlinx.serialization.json.JsonPrimitive(hostile).toString()
             a.client.post("${a.base}/v1/check") { setBody("""{"key":$json,"policy":"free"}""") }.status shouldBe HttpStatusCode.OK
             a.client.post("${a.base}/v1/check") { setBody("""{"key":"short}{key","policy":"free"}""") }.status shouldBe HttpStatusCode.OK
-            val keys = RedisClient.create(RealRedis.uri).let { client ->
+            val keys = RedisClient.create(RedisHarness.uri).let { client ->
                 try { client.connect().use { it.sync().keys("*") } } finally { client.shutdown() }
             }
             keys.shouldNotBeEmpty()
