@@ -11,7 +11,7 @@ import java.time.Duration;
 public final class Quickstart {
     private Quickstart() {}
 
-    /** Entry point: {@code ./mvnw -q -pl samples/java-quickstart -am compile exec:java}. */
+    /** Entry point: {@code ./mvnw -q -pl samples/java-quickstart -am package -DskipTests exec:java}. */
     public static void main(String[] args) throws Exception {
         run();
     }

@@ -5,7 +5,7 @@ import kotlinx.coroutines.runBlocking
 
 /**
  * Runs every Kotlin example on the system clock, each under a `==` heading; about three
- * seconds of real waiting. `./mvnw -q -pl samples/kotlin-examples -am compile exec:java`
+ * seconds of real waiting. `./mvnw -q -pl samples/kotlin-examples -am package -DskipTests exec:java`
  */
 fun main(): Unit = runBlocking {
     println("== use {}")

@@ -82,7 +82,7 @@ fun algorithmPlotsMarkdown(): String = buildString {
     appendLine("Regenerate after changing an algorithm (from the repository root):")
     appendLine()
     appendLine("```sh")
-    appendLine("./mvnw -q -pl samples/kotlin-examples -am compile exec:java@plots")
+    appendLine("./mvnw -q -pl samples/kotlin-examples -am package -DskipTests exec:java@plots")
     appendLine("```")
 }
 

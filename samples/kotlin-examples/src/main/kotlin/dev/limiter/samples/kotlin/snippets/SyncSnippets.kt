@@ -9,7 +9,7 @@ import kotlin.io.path.writeText
  * Rewrites every `<!-- snippet:NAME -->` code block in the docs with its compiled source region.
  *
  * Run from the repository root after changing a sample:
- * `./mvnw -q -pl samples/kotlin-examples -am compile exec:java@sync-snippets`;
+ * `./mvnw -q -pl samples/kotlin-examples -am package -DskipTests exec:java@sync-snippets`;
  * the root may also be given as the argument.
  */
 fun main(args: Array<String>) {
