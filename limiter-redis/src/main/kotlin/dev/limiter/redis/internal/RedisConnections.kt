@@ -9,6 +9,7 @@ import io.lettuce.core.RedisURI
 import io.lettuce.core.api.coroutines
 import io.lettuce.core.cluster.RedisClusterClient
 import io.lettuce.core.cluster.api.coroutines
+import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import io.lettuce.core.cluster.ClusterClientOptions
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions
 import io.lettuce.core.codec.StringCodec
@@ -47,17 +48,9 @@ internal object RedisConnections {
                     .topologyRefreshOptions(refreshOnEveryTrigger())
                     .build(),
             )
-            return try {
+            return owning(options, shutdown = { client.shutdown(); resources.shutdown() }) {
                 val connection = client.connect(StringCodec.UTF8)
-                RedisBucketStore(connection.coroutines(), options) {
-                    connection.close()
-                    client.shutdown()
-                    resources.shutdown()
-                }
-            } catch (e: RuntimeException) {
-                client.shutdown()
-                resources.shutdown()
-                throw e
+                connection.coroutines() to { connection.close() }
             }
         }
         val resources = resources()
@@ -65,17 +58,30 @@ internal object RedisConnections {
         client.options = ClientOptions.builder()
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .build()
-        return try {
+        return owning(options, shutdown = { client.shutdown(); resources.shutdown() }) {
             val connection = client.connect(StringCodec.UTF8)
-            RedisBucketStore(connection.coroutines(), options) {
-                connection.close()
-                client.shutdown()
-                resources.shutdown()
-            }
+            connection.coroutines() to { connection.close() }
+        }
+    }
+
+    /**
+     * Returns a store over the connection [connect] opens, which closes it and then runs
+     * [shutdown] when the store closes; when connecting fails, runs [shutdown] at once.
+     */
+    private inline fun owning(
+        options: RedisStoreOptions,
+        crossinline shutdown: () -> Unit,
+        connect: () -> Pair<RedisClusterCoroutinesCommands<String, String>, () -> Unit>,
+    ): RedisBucketStore {
+        val (commands, close) = try {
+            connect()
         } catch (e: RuntimeException) {
-            client.shutdown()
-            resources.shutdown()
+            shutdown()
             throw e
+        }
+        return RedisBucketStore(commands, options) {
+            close()
+            shutdown()
         }
     }
 
