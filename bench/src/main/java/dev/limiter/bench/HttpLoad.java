@@ -164,7 +164,8 @@ public final class HttpLoad {
         return run.awaitDone();
     }
 
-    private static int freePort() throws IOException {
+    /** A free TCP port on this machine, for the app under load. */
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

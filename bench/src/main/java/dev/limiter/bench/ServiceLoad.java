@@ -3,7 +3,6 @@ package dev.limiter.bench;
 import dev.limiter.bench.http.HttpApps;
 import io.ktor.server.engine.EmbeddedServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,7 +62,7 @@ public final class ServiceLoad {
         boolean needsRedis = settings.variants.stream().anyMatch(HttpApps::needsRedis);
         try (EmbeddedRedis redis = needsRedis ? EmbeddedRedis.start() : null) {
             for (String variant : settings.variants) {
-                int port = freePort();
+                int port = HttpLoad.freePort();
                 EmbeddedServer<?, ?> server = HttpApps.start(variant, port, redis == null ? null : redis.uri());
                 try {
                     URI uri = URI.create("http://127.0.0.1:" + port + HttpApps.CHECK_PATH);
@@ -101,12 +100,6 @@ public final class ServiceLoad {
                 worker.record(status == 200, latency);
             }
         });
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Command-line settings. */
