@@ -18,6 +18,28 @@ public interface BucketStore : AutoCloseable {
      */
     public suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision
 
+    /**
+     * Takes every request of [requests] or none of them: either each bucket is charged, or
+     * nothing is charged anywhere. Returns one decision per request, in order; when one is
+     * denied, the others are the decisions they would have had, and nothing was consumed.
+     *
+     * The default handles a single request through [tryConsume]; a store must override this
+     * to decide several levels at once, and the default refuses rather than charge them one
+     * by one without atomicity.
+     *
+     * @throws UnsupportedOperationException from the default, for more than one request.
+     */
+    public suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
+        if (requests.size == 1) {
+            val r = requests[0]
+            return listOf(tryConsume(r.key, r.policy, r.permits, nowMicros))
+        }
+        throw UnsupportedOperationException(
+            "${this::class.simpleName} does not implement tryConsumeAll for ${requests.size} levels; " +
+                "override BucketStore.tryConsumeAll so that every level is charged or none is",
+        )
+    }
+
     /** Returns [key]'s bucket under [policy] as it stands, consuming nothing. */
     public suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot
 

