@@ -6,6 +6,7 @@ import dev.limiter.config.LimitsConfig
 import dev.limiter.config.ValidationReport
 import dev.limiter.config.internal.ConfigFollower
 import dev.limiter.config.internal.Level
+import dev.limiter.internal.EngineUsage
 import dev.limiter.config.internal.StripedMutex
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
@@ -118,6 +119,20 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     /**
+     * Returns what [check] would answer for a request by [key] to [endpoint] from [address]
+     * right now, consuming nothing: the level with the fewest requests left, or the one that
+     * would refuse.
+     */
+    public suspend fun status(key: String, endpoint: String? = null, address: String? = null): Decision {
+        val own = Level.forRequest(snapshot.config, key, endpoint, null)
+        val bucket = store.inspect(own.bucketKey(key), own.policy, own.permits, clock.nowMicros())
+        return Decision.fromMicros(
+            bucket.retryAfterMicros == 0L, bucket.remaining, bucket.limit, bucket.retryAfterMicros, bucket.resetAfterMicros,
+            key, if (bucket.retryAfterMicros == 0L) null else DenyReason.LIMITED,
+        ).withPolicy(own.policy.name)
+    }
+
+    /**
      * Keeps this engine on [store]'s latest config, in the background, until the returned
      * handle is closed; applies the store's current version first when it has one.
      */
@@ -135,10 +150,13 @@ public class RateLimits @JvmOverloads constructor(
     private var adaptation: Pair<AdaptiveLimits, Set<String>>? = null
 
     /** Returns [key]'s usage: cluster-wide when the store shares usage (Redis), this node's otherwise. */
-    public suspend fun usage(key: String): KeyUsage = KeyUsage(key, 0, 0, 0)
+    public suspend fun usage(key: String): KeyUsage = usageTracker.usage(key)
 
     /** Returns the [limit] busiest keys, busiest first; cluster-wide when the store shares usage. */
-    public suspend fun topKeys(limit: Int = 10): List<KeyUsage> = emptyList()
+    public suspend fun topKeys(limit: Int = 10): List<KeyUsage> = usageTracker.topKeys(limit)
+
+    /** Counts every decision of this engine; cluster-wide when the store shares usage. */
+    internal val usageTracker: EngineUsage = EngineUsage.forStore(store, clock)
 
     /** Closes the policies' limiters; the store stays open. */
     override fun close() {

@@ -53,3 +53,11 @@ public fun ApplicationCall.rateLimitTier(): String {
     val config = enforcer.config
     return enforcer.identify(this)?.id?.let(config::policyNameFor) ?: config.defaultPolicy
 }
+
+/**
+ * Returns the engine the [RateLimiting] plugin decides with: the same config, store, clock
+ * and buckets as the routes it limits.
+ *
+ * @throws IllegalStateException when the plugin is not installed.
+ */
+public val Application.rateLimitEngine: dev.limiter.RateLimits get() = enforcer().engine

@@ -59,6 +59,12 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
         settings.violationLogPeriod.toNanos(),
     )
     private val state = AtomicReference(Limits(settings.limits()))
+
+    /** The engine behind the plugin; the dashboard, widget and admin routes read it. */
+    val engine: dev.limiter.RateLimits = dev.limiter.RateLimits(settings.limits(), store, clock)
+
+    /** The registry metrics go to, when the plugin was given one. */
+    val meterRegistry: io.micrometer.core.instrument.MeterRegistry? = settings.meterRegistry
     private val limiters = ConcurrentHashMap<String, RateLimiter>()
 
     /** The limits in force. */
