@@ -1,3 +1,5 @@
+@file:JvmName("AdminRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.config.LimitsConfig

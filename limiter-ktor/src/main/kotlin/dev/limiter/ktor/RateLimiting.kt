@@ -1,3 +1,5 @@
+@file:JvmName("RateLimitingPlugin")
+
 package dev.limiter.ktor
 
 import dev.limiter.ktor.internal.LimitEnforcer

@@ -22,6 +22,7 @@ import io.lettuce.core.cluster.RedisClusterClient
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection
 import io.lettuce.core.cluster.api.coroutines
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
+import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 
@@ -119,7 +120,12 @@ public class RedisBucketStore internal constructor(
      * zero or the key has had no request within it. Requests answered by this node's deny
      * cache or by a fallback are not counted. Redis errors propagate.
      */
+    @JvmSynthetic
     public suspend fun usage(key: String, policy: LimitPolicy): KeyUsage = direct.usage(key, policy)
+
+    /** [usage] for Java callers: completes with [key]'s counts under [policy]. */
+    public fun usageAsync(key: String, policy: LimitPolicy): java.util.concurrent.CompletableFuture<KeyUsage> =
+        kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.Dispatchers.Unconfined).future { direct.usage(key, policy) }
 
     /** Keys this node answers from its deny cache right now. */
     internal val denyCacheSize: Int get() = direct.denyCacheSize
