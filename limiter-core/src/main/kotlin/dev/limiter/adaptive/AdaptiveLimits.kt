@@ -93,6 +93,8 @@ public class AdaptiveLimits @JvmOverloads constructor(
         return state
     }
 
+    // Synchronized so that a signal slower than the interval cannot interleave two steps.
+    @Synchronized
     private fun evaluate(now: Long) {
         val load = try {
             signal.load()
