@@ -7,6 +7,7 @@ import dev.limiter.Rate
 import org.slf4j.LoggerFactory
 import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicReferenceArray
 
 /**
  * Returns [policy] with its capacity and rate scaled by [factor] (in `(0, 1]`), keeping its
@@ -33,10 +34,16 @@ import java.util.concurrent.ConcurrentHashMap
 internal fun scalePolicy(policy: LimitPolicy, factor: Double): LimitPolicy {
     val permille = Factor.permille(factor)
     if (permille >= Factor.ONE) return policy
+    // The engine passes the config's own policy objects: an identity hit costs no allocation.
+    val slot = System.identityHashCode(policy) and (RECENT_SLOTS - 1)
+    recent.get(slot)?.let { if (it.source === policy && it.permille == permille) return it.result }
     val key = ScaleKey(policy.name, policy, permille)
-    scaled[key]?.let { return it }
-    if (scaled.size >= CACHE_LIMIT) scaled.clear()
-    return scaled.computeIfAbsent(key) { scale(policy, permille) }
+    val result = scaled[key] ?: run {
+        if (scaled.size >= CACHE_LIMIT) scaled.clear()
+        scaled.computeIfAbsent(key) { scale(policy, permille) }
+    }
+    recent.set(slot, Recent(policy, permille, result))
+    return result
 }
 
 /** The factor as an integer number of thousandths: exact, so that every node computes the same numbers. */
@@ -57,7 +64,11 @@ internal object Factor {
 
 private data class ScaleKey(val name: String?, val policy: LimitPolicy, val permille: Int)
 
+private class Recent(val source: LimitPolicy, val permille: Int, val result: LimitPolicy)
+
 private const val CACHE_LIMIT = 1024
+private const val RECENT_SLOTS = 16
+private val recent = AtomicReferenceArray<Recent>(RECENT_SLOTS)
 private val scaled = ConcurrentHashMap<ScaleKey, LimitPolicy>()
 private val log = LoggerFactory.getLogger("dev.limiter.adaptive.PolicyScaling")
 
