@@ -10,10 +10,11 @@ import java.util.concurrent.CompletableFuture
 /**
  * Moves this node's usage counts recorded so far to the shared store at once, instead of at
  * the next flush (about a second); does nothing when usage is per node. For tests and before
- * a node stops.
+ * a node stops. The next [RateLimits.topKeys] reads the store again rather than a ranking
+ * this node cached (for up to 5 seconds).
  */
 public suspend fun RateLimits.flushUsage() {
-    usageTracker.flush()
+    usageTracker.flushNow()
 }
 
 /** Java form of [RateLimits.usage]: [key]'s counts over the usage window, cluster-wide when the store shares usage. */

@@ -21,7 +21,8 @@ public interface SharedUsageStore {
 
     /**
      * Returns the [limit] keys with the most decisions over minutes [fromMinute] to [toMinute],
-     * inclusive, of every node, busiest first.
+     * inclusive, of every node, busiest first; among equally busy keys, the greater key
+     * first (Redis's order).
      */
     public suspend fun readTopKeys(limit: Int, fromMinute: Long, toMinute: Long): List<KeyUsage>
 }

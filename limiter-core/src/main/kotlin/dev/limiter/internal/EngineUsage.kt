@@ -55,6 +55,11 @@ internal class EngineUsage(
     @Volatile
     private var newestMinute = Long.MIN_VALUE
 
+    private class TopCache(val limit: Int, val atNanos: Long, val keys: List<KeyUsage>)
+
+    @Volatile
+    private var topCache: TopCache? = null
+
     @Volatile
     private var failing = false
 
@@ -87,11 +92,17 @@ internal class EngineUsage(
         return KeyUsage(key, allowed, rejected, permits)
     }
 
-    /** Returns the [limit] keys with the most decisions over the retention window, busiest first. */
+    /** Returns the [limit] keys with the most decisions over the retention window, busiest first (ties: key descending, as Redis ranks them). */
     suspend fun topKeys(limit: Int): List<KeyUsage> {
         require(limit >= 0) { "limit must be 0 or more, was $limit; use e.g. 10" }
         val now = currentMinute()
-        shared?.let { return it.readTopKeys(limit, now - retentionMinutes + 1, now) }
+        if (shared != null) {
+            // Ranking sums every minute of the window inside Redis (about 70 ms of Redis time for
+            // 12,000 keys a minute over an hour), so a node asks at most once per TOP_CACHE_NANOS.
+            val cached = topCache
+            if (cached != null && cached.limit >= limit && clock.nowNanos() - cached.atNanos < TOP_CACHE_NANOS) return cached.keys.take(limit)
+            return shared.readTopKeys(limit, now - retentionMinutes + 1, now).also { topCache = TopCache(limit, clock.nowNanos(), it) }
+        }
         val sums = HashMap<String, LongArray>()
         for ((minute, byKey) in minutes) {
             if (minute <= now - retentionMinutes) continue
@@ -101,7 +112,7 @@ internal class EngineUsage(
             }
         }
         return sums.entries
-            .sortedWith(compareByDescending<Map.Entry<String, LongArray>> { it.value[0] + it.value[1] }.thenBy { it.key })
+            .sortedWith(compareByDescending<Map.Entry<String, LongArray>> { it.value[0] + it.value[1] }.thenByDescending { it.key })
             .take(limit)
             .map { (key, s) -> KeyUsage(key, s[0], s[1], s[2]) }
     }
@@ -136,6 +147,12 @@ internal class EngineUsage(
                 if (minute < now - 1) minutes.remove(minute)
             }
         }
+    }
+
+    /** Flushes at once and forgets the cached ranking, so the next read sees everything recorded so far. */
+    suspend fun flushNow() {
+        flush()
+        topCache = null
     }
 
     private fun startFlushing() {
@@ -186,6 +203,7 @@ internal class EngineUsage(
         const val DEFAULT_FLUSH_MILLIS = 1_000L
         const val DEFAULT_MAX_KEYS_PER_MINUTE = 100_000
         private const val CLOSE_FLUSH_MILLIS = 1_000L
+        private const val TOP_CACHE_NANOS = 5_000_000_000L
         private const val NANOS_PER_MINUTE = 60_000_000_000L
         private val log = LoggerFactory.getLogger(EngineUsage::class.java)
 

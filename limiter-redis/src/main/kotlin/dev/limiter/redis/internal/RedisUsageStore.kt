@@ -54,7 +54,7 @@ internal class RedisUsageStore(
         val reply = commands.eval<List<Any?>>(TOP, ScriptOutputType.MULTI, keys.toTypedArray(), limit.toString(), minutes.size.toString())
             ?: return emptyList()
         return reply.chunked(4).map { (key, total, rejected, extra) -> usage(key.toString(), total, rejected, extra) }
-            .sortedWith(compareByDescending<KeyUsage> { it.total }.thenBy { it.key })
+            .sortedWith(compareByDescending<KeyUsage> { it.total }.thenByDescending { it.key })
     }
 
     private fun usage(key: String, total: Any?, rejected: Any?, extra: Any?): KeyUsage {
