@@ -13,8 +13,9 @@ import java.time.Instant
  * A [ConfigStore] in this process's memory: for one node, and for tests.
  *
  * Publishes are serialised by a mutex, so a version is never skipped or given twice. Only the
- * newest [historyLimit] versions are kept. [updates] replays nothing: a new collector sees the
- * versions published after it started collecting (read [current] first).
+ * newest [historyLimit] versions are kept. [updates] first gives a new collector the latest
+ * version, then every version published after it, so a follower that read [current] just
+ * before a publish cannot miss it.
  */
 public class InMemoryConfigStore @JvmOverloads constructor(
     private val clock: LimiterClock = LimiterClock.SYSTEM,
@@ -27,6 +28,7 @@ public class InMemoryConfigStore @JvmOverloads constructor(
     private val lock = Mutex()
     private val versions = ArrayDeque<VersionedConfig>()
     private val published = MutableSharedFlow<VersionedConfig>(
+        replay = 1,
         extraBufferCapacity = historyLimit,
         onBufferOverflow = BufferOverflow.DROP_OLDEST,
     )
