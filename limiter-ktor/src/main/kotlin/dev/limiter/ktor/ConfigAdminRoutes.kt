@@ -88,9 +88,15 @@ internal fun Route.configAdminRoutes() {
 private suspend fun ApplicationCall.publish(following: ConfigFollowing, yaml: String, expected: Long?, action: String) {
     val store = following.store
     val author = request.header("X-Author")?.filter { it.isLetterOrDigit() || it in "@._- " }?.take(64)?.ifBlank { null } ?: "admin"
-    val latestVersion = if (expected != null) expected else fromStore { store.current()?.version ?: 0L }?.value ?: return
+    var latestVersion = if (expected != null) expected else fromStore { store.current()?.version ?: 0L }?.value ?: return
     // Parsing and validating a large config is CPU work: off the event loop.
-    val result = fromStore { withContext(Dispatchers.Default) { store.publish(yaml, latestVersion.takeIf { it > 0 }, author) } }?.value ?: return
+    var result = fromStore { withContext(Dispatchers.Default) { store.publish(yaml, latestVersion.takeIf { it > 0 }, author) } }?.value ?: return
+    // Without If-Match the caller asked to replace whatever is latest: a publish that raced ours is replaced too.
+    var retries = UNCONDITIONAL_RETRIES
+    while (expected == null && result is PublishResult.Conflict && retries-- > 0) {
+        latestVersion = result.currentVersion
+        result = fromStore { withContext(Dispatchers.Default) { store.publish(yaml, latestVersion, author) } }?.value ?: return
+    }
     when (result) {
         is PublishResult.Invalid -> respondProblem(
             HttpStatusCode.BadRequest, "invalid-config", "The config has ${result.report.errors.size} problem(s); nothing was published.",
@@ -147,6 +153,9 @@ private fun describe(e: ConfigError): JsonObject = buildJsonObject {
 
 private val audit = LoggerFactory.getLogger("dev.limiter.ktor.ConfigAudit")
 private val storeLog = LoggerFactory.getLogger("dev.limiter.ktor.ConfigStore")
+
+/** Attempts of a `PUT` without `If-Match` that keeps meeting concurrent publishes. */
+private const val UNCONDITIONAL_RETRIES = 3
 
 /** How far back a rollback may reach. */
 private const val ROLLBACK_SEARCH = 1_000
