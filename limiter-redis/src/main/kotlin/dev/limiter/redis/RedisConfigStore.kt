@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong
  * [updates] emits a version when a notice arrives, and a periodic version check every
  * [versionCheck] catches what a node missed (dropped subscription, restart, failover): one
  * `GET` of the version counter, the YAML is read and parsed only when it changed. A node that
- * missed several versions gets the latest, not each one in between.
+ * missed several versions gets the latest, not each one in between; the first check emits
+ * the latest version, which a follower that already has it ignores.
  *
  * Keys: `<prefix>:{config:limits}:version`, `:history` (a list of versions) and `:v:<n>` (a
  * hash per version), one hash tag so the script runs on one Redis Cluster node; channel
