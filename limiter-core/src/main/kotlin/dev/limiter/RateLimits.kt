@@ -63,6 +63,7 @@ public class RateLimits @JvmOverloads constructor(
         val global = config.global?.let { Level(it, GLOBAL_BUCKET, own.permits) }
         global?.requireGrantable()
         return locks.withLock(key) { decide(key, own, global) }
+            .also { usageTracker.record(key, it, own.permits) } // cfgstore: until the engine rewrite records every decision
     }
 
     /**
@@ -177,6 +178,7 @@ public class RateLimits @JvmOverloads constructor(
     /** Closes the policies' limiters; the store stays open. */
     override fun close() {
         snapshot.limiters.values.forEach { it.close() }
+        usageTracker.close() // cfgstore: stops the usage flush loop (last flush first)
     }
 
     private suspend fun decide(key: String, own: Level, global: Level?): Decision {

@@ -14,6 +14,9 @@ import dev.limiter.LimiterClock
 import dev.limiter.Rate
 import dev.limiter.redis.internal.RedisConnections
 import dev.limiter.redis.internal.RedisScriptStore
+import dev.limiter.redis.internal.RedisUsageStore // cfgstore
+import dev.limiter.SharedUsageStore // cfgstore
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection // cfgstore
 import io.lettuce.core.ExperimentalLettuceCoroutinesApi
 import io.lettuce.core.RedisClient
 import io.lettuce.core.api.StatefulRedisConnection
@@ -48,11 +51,13 @@ import kotlinx.coroutines.withTimeoutOrNull
  * Thread-safe; create one per application and share it between limiters.
  */
 public class RedisBucketStore internal constructor(
-    commands: RedisClusterCoroutinesCommands<String, String>,
+    internal val commands: RedisClusterCoroutinesCommands<String, String>, // cfgstore: read by RedisConfigStore
     /** The settings this store runs with. */
     public val options: RedisStoreOptions,
+    /** Opens a pub/sub connection to the same Redis; `null` over a caller's connection. cfgstore: for RedisConfigStore. */
+    internal val openPubSub: (() -> StatefulRedisPubSubConnection<String, String>)? = null,
     private val onClose: () -> Unit,
-) : BucketStore, BackendStateSource {
+) : BucketStore, BackendStateSource, SharedUsageStore by RedisUsageStore(commands, options.keyPrefix) { // cfgstore: cluster-wide usage
     private val direct = RedisScriptStore(commands, options)
 
     @Volatile
