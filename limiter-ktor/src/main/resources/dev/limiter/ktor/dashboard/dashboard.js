@@ -83,10 +83,7 @@
       li.appendChild(document.createTextNode(id));
       items.push(li);
     });
-    var label = document.createElementNS(SVG, 'text');
-    label.setAttribute('x', '4'); label.setAttribute('y', '14'); label.setAttribute('font-size', '12');
-    label.textContent = 'max ' + fmt(max) + '/s';
-    lines.push(label);
+    text('chart-max', 'scale: 0 to ' + fmt(max) + ' per second, last ' + HISTORY + ' ticks');
     svg.replaceChildren.apply(svg, lines);
     legend.replaceChildren.apply(legend, items);
   }

@@ -31,7 +31,7 @@
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
       .then(function (q) {
         if ((input ? input.value.trim() : '') !== key) return; // the key changed meanwhile
-        show(q.remaining + ' of ' + q.limit + ' requests left (' + q.policy + ', key ' + q.key + ')', q.remaining);
+        show(q.remaining + ' of ' + q.limit + ' requests left (' + q.policy + ', ' + q.key + ')', q.remaining);
       })
       .catch(function (e) { show('Quota unavailable: ' + e.message); });
   }
