@@ -59,8 +59,10 @@ class DashboardBrowserTest {
             }
             routing {
                 get("/hello") { call.respondText("hello") }
-                rateLimitDashboard(token, tick = Duration.ofMillis(200))
-                quotaWidget()
+                // snippet:dashboard-mount
+                rateLimitDashboard(token, tick = Duration.ofMillis(200)) // default path /admin/limits/dashboard, tick 1 s
+                quotaWidget() // default path /limiter/widget
+                // end-snippet
                 unlimited {
                     // Decided by the engine, as the portal's /v1 API is.
                     get("/v1/ping") {
