@@ -107,6 +107,12 @@ class DashboardBrowserTest {
         assertThat(page.locator("#backend")).hasText("primary")
         assertThat(page.locator("#queue-depth")).hasText("0")
         assertEquals(0, page.locator("#top-keys img, #decisions img").count(), "a key never becomes markup")
+
+        // A second burst a few ticks later, so the chart in the screenshot shows history.
+        waitTicks(page, 4)
+        val more = (1..4).map { send("/hello", "dev-3") }
+        assertThat(cell(page, "allowed")).hasText((allowed + more.count { it == 200 }).toString(), timeout)
+        waitTicks(page, 4)
         page.screenshot(Page.ScreenshotOptions().setPath(BrowserSupport.imagesDir().resolve("dashboard.png")).setFullPage(true))
         assertTrue(dialogs.isEmpty(), "no dialog may open: $dialogs")
     }
@@ -133,6 +139,13 @@ class DashboardBrowserTest {
         assertThat(widget).containsText(", key:<img…#", LocatorAssertions.ContainsTextOptions().setTimeout(15_000.0))
         assertEquals(0, page.locator("img").count(), "the key stays text")
         assertTrue(dialogs.isEmpty(), "no dialog may open: $dialogs")
+    }
+
+    private fun waitTicks(page: Page, ticks: Int) {
+        // Checked from Java: the page's CSP forbids the eval that page.waitForFunction needs.
+        fun tick() = page.locator("body").getAttribute("data-tick")!!.toInt()
+        val target = tick() + ticks
+        page.waitForCondition({ tick() >= target }, Page.WaitForConditionOptions().setTimeout(15_000.0))
     }
 
     private fun cell(page: Page, outcome: String) =
