@@ -26,6 +26,7 @@ fun main() {
         """
         |portal-demo listening on http://localhost:$port (buckets: ${if (redis != null) "Redis ${settings.redisUrl}, LOCAL fallback" else "in memory"})
         |admin token: ${settings.adminToken}
+        |dashboard: http://localhost:$port/admin/limits/dashboard (log in with the admin token)  quota widget: http://localhost:$port/limiter/widget/widget.js
         |try: curl -i -H 'X-API-Key: dev-1' http://localhost:$port/resource
         |     curl -s -X POST -H 'Content-Type: application/json' -d '{"key":"user_123","policy":"free","permits":1}' http://localhost:$port/v1/check
         """.trimMargin(),

@@ -10,6 +10,8 @@ import dev.limiter.ktor.MissingKey
 import dev.limiter.ktor.RateLimiting
 import dev.limiter.ktor.healthRoute
 import dev.limiter.ktor.metricsRoute
+import dev.limiter.ktor.quotaWidget
+import dev.limiter.ktor.rateLimitDashboard
 import dev.limiter.ktor.rateLimitAdmin
 import io.ktor.http.ContentType
 import io.ktor.server.application.Application
@@ -28,9 +30,10 @@ import java.util.function.BooleanSupplier
 /**
  * The portal's API service on the RateLimiting plugin: `GET /resource` limited per API key
  * (the config's `free` policy: bucket 40, refill 10/s, `pro` for assigned keys),
- * `POST /reports` (cost 10 from `reports`), admin routes, `/metrics`, `/health`, and the
- * central limiter API under `/v1` for back ends that are not on the JVM. With a [configStore]
- * every node enforces the store's latest limits and the admin routes publish through it.
+ * `POST /reports` (cost 10 from `reports`), admin routes, the live dashboard and the quota
+ * widget, `/metrics`, `/health`, and the central limiter API under `/v1` for back ends that
+ * are not on the JVM. With a [configStore] every node enforces the store's latest limits and
+ * the admin routes publish through it.
  */
 fun Application.portal(
     settings: PortalSettings,
@@ -60,6 +63,8 @@ fun Application.portal(
         }
         post("/reports") { call.respondText("{\"report\":\"queued\"}", ContentType.Application.Json) }
         rateLimitAdmin(settings.adminToken)
+        rateLimitDashboard(settings.adminToken)
+        quotaWidget()
         metricsRoute(registry)
         healthRoute()
         limiterService(settings.adminToken, store, clock)
