@@ -40,12 +40,13 @@ measure() { # label, wrk args...
 run_store() { # label, redis url or empty
   local label="$1" redis="$2" log
   log=$(mktemp)
-  PORT="$PORT" REDIS_URL="$redis" ADMIN_TOKEN=bench java -Xms256m -Xmx512m -cp "$classpath" \
+  PORT="$PORT" REDIS_URL="$redis" java -Xms256m -Xmx512m -cp "$classpath" \
     dev.limiter.portal.PortalDemoKt >"$log" 2>&1 &
   local pid=$!
   trap 'kill $pid 2>/dev/null || true' RETURN
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { echo "the portal demo did not start:" >&2; cat "$log" >&2; exit 1; }
     sleep 0.2
   done
   local url="http://127.0.0.1:$PORT"

@@ -44,6 +44,7 @@ internal class QueueingRateLimiter(
     private val listener: LimiterListener,
 ) : RateLimiter {
     private val queues = ConcurrentHashMap<String, WaitQueue>()
+    private val newQueue = java.util.function.Function<String, WaitQueue> { WaitQueue(agingMicros) } // one lambda, not one per join
     private val waiting = AtomicInteger()
     private val usage = UsageRecorder()
     private val blocking = BlockingRateLimiter(this)
@@ -92,8 +93,8 @@ internal class QueueingRateLimiter(
             answeredAtOnce(decision, permits, start, budget)?.let { return it }
         }
         if (!enter()) return queueFull(key, permits, start, store.inspect(key, policy, permits, start))
-        val signal = WaitSignal()
-        val (queue, waiter) = join(key, priority, permits, start, signal)
+        val waiter = join(key, priority, permits, start)
+        val queue = waiter.queue
         try {
             val decision = wait(key, queue, waiter, deadline)
             record(decision, permits, clock.nowMicros(), clock.nowMicros() - start, true)
@@ -125,7 +126,8 @@ internal class QueueingRateLimiter(
             answeredAtOnce(consumeNow(key, permits, start), permits, start, budget)?.let { return it }
         }
         if (!enter()) return queueFull(key, permits, start, runBlocking { store.inspect(key, policy, permits, start) })
-        val (queue, waiter) = join(key, priority, permits, start, WaitSignal())
+        val waiter = join(key, priority, permits, start)
+        val queue = waiter.queue
         try {
             val decision = park(key, queue, waiter, deadline)
             record(decision, permits, clock.nowMicros(), clock.nowMicros() - start, true)
@@ -145,12 +147,12 @@ internal class QueueingRateLimiter(
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
-                parkUntil(waiter.signal, retryAt)
+                parkUntil(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return runBlocking { behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT) }
                 }
-                parkUntil(waiter.signal, deadline)
+                parkUntil(waiter, deadline)
             }
         }
     }
@@ -209,14 +211,14 @@ internal class QueueingRateLimiter(
         return true
     }
 
-    private fun join(key: String, priority: Int, permits: Long, now: Long, signal: WaitSignal): Pair<WaitQueue, WaitQueue.Waiter> {
+    private fun join(key: String, priority: Int, permits: Long, now: Long): WaitQueue.Waiter {
         while (true) {
-            val candidate = queues.computeIfAbsent(key) { WaitQueue(agingMicros) }
+            val candidate = queues[key] ?: queues.computeIfAbsent(key, newQueue)
             // Join only a queue still registered: one emptied and dropped meanwhile is dead.
             val joined = synchronized(candidate) {
-                if (queues[key] === candidate) candidate.add(priority, permits, now, signal) else null
+                if (queues[key] === candidate) candidate.add(priority, permits, now) else null
             } ?: continue
-            return candidate to joined
+            return joined
         }
     }
 
@@ -229,12 +231,12 @@ internal class QueueingRateLimiter(
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
-                sleep(waiter.signal, retryAt)
+                sleep(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT)
                 }
-                sleep(waiter.signal, deadline)
+                sleep(waiter, deadline)
             }
         }
     }
@@ -258,7 +260,7 @@ internal class QueueingRateLimiter(
 
     private fun leave(key: String, queue: WaitQueue, waiter: WaitQueue.Waiter) {
         val next = queue.remove(waiter, clock.nowMicros())
-        next?.signal?.wake()
+        next?.wake()
         waiting.decrementAndGet()
         listener.onQueueDepth(policy, waiting.get())
         synchronized(queue) { if (queue.isEmpty()) queues.remove(key, queue) }

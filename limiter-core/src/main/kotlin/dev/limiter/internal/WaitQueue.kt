@@ -23,8 +23,8 @@ internal class WaitQueue(private val agingMicros: Long) {
     private var size = 0
 
     @Synchronized
-    fun add(priority: Int, permits: Long, now: Long, signal: WaitSignal): Waiter {
-        val waiter = Waiter(priority, permits, now, sequence++, signal)
+    fun add(priority: Int, permits: Long, now: Long): Waiter {
+        val waiter = Waiter(this, priority, permits, now, sequence++)
         byPriority.getOrPut(priority) { Fifo() }.append(waiter)
         size++
         return waiter
@@ -90,7 +90,7 @@ internal class WaitQueue(private val agingMicros: Long) {
         for (fifo in byPriority.values) {
             var w = fifo.head
             while (w != null) {
-                w.signal.wake()
+                w.wake()
                 w = w.next
             }
         }
@@ -98,7 +98,7 @@ internal class WaitQueue(private val agingMicros: Long) {
 
     private fun best(now: Long): Waiter? {
         if (byPriority.isEmpty()) return null
-        if (agingMicros == 0L) return byPriority.lastEntry().value.head
+        if (agingMicros == 0L) return byPriority[byPriority.lastKey()]!!.head // lastEntry() would allocate
         var best: Waiter? = null
         var bestPriority = Long.MIN_VALUE
         for (fifo in byPriority.values) {
@@ -114,15 +114,17 @@ internal class WaitQueue(private val agingMicros: Long) {
 
     private fun effective(w: Waiter, now: Long): Long = w.priority + maxOf(0, now - w.enqueuedAt) / agingMicros
 
-    /** One waiter; linked into its priority's list while queued. */
+    /**
+     * One waiter, linked into its priority's list while queued; as a [WaitSignal] it is woken
+     * when it may have become the best, or the limiter closed.
+     */
     class Waiter(
+        val queue: WaitQueue,
         val priority: Int,
         val permits: Long,
         val enqueuedAt: Long,
         val sequence: Long,
-        /** Wakes the waiter when it may have become the best, or the limiter closed. */
-        val signal: WaitSignal,
-    ) {
+    ) : WaitSignal() {
         internal var fifo: Fifo? = null
         internal var prev: Waiter? = null
         internal var next: Waiter? = null

@@ -13,9 +13,10 @@ import kotlin.coroutines.resume
  * once, so a wake between "is it my turn?" and "sleep" is never lost. Waking costs one
  * compare-and-set and a resume or an unpark; no channel, no coroutine.
  */
-internal class WaitSignal : Runnable {
-    // null: awake, no wake pending; WOKEN: a wake is pending; else the sleeping continuation or thread.
-    private val state = AtomicReference<Any?>(null)
+internal open class WaitSignal : AtomicReference<Any?>(null), Runnable {
+    // The value: null when awake with no wake pending; WOKEN when a wake is pending; else the
+    // sleeping continuation or thread. Extending AtomicReference saves an object per waiter.
+    private val state: AtomicReference<Any?> get() = this
 
     /** Wakes the sleeper, or makes its next sleep end at once. */
     fun wake() {

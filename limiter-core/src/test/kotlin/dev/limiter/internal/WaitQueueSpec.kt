@@ -30,7 +30,7 @@ class WaitQueueSpec : FunSpec({
             repeat(20_000) { step ->
                 now += random.nextLong(0, 700)
                 if (scan.waiters.isEmpty() || random.nextInt(10) < 6) {
-                    val w = queue.add(random.nextInt(-2, 3), random.nextLong(1, 4), now, WaitSignal())
+                    val w = queue.add(random.nextInt(-2, 3), random.nextLong(1, 4), now)
                     scan.waiters += w
                 } else {
                     val w = scan.waiters[random.nextInt(scan.waiters.size)]
@@ -53,10 +53,10 @@ class WaitQueueSpec : FunSpec({
 
     test("removing a waiter from the middle of its priority keeps the others in arrival order") {
         val queue = WaitQueue(0)
-        val a = queue.add(1, 1, 0, WaitSignal())
-        val b = queue.add(1, 1, 0, WaitSignal())
-        val c = queue.add(1, 1, 0, WaitSignal())
-        val high = queue.add(2, 1, 0, WaitSignal())
+        val a = queue.add(1, 1, 0)
+        val b = queue.add(1, 1, 0)
+        val c = queue.add(1, 1, 0)
+        val high = queue.add(2, 1, 0)
         queue.remove(b, 0) shouldBe null // not the best: nobody to wake
         queue.remove(high, 0) shouldBe a // the best left: wake the next
         queue.remove(a, 0) shouldBe c
