@@ -4,11 +4,19 @@ import dev.limiter.testing.MockClock
 import dev.limiter.testing.VirtualClock
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Delay
+import kotlinx.coroutines.DisposableHandle
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.Runnable
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.test.StandardTestDispatcher
 import kotlinx.coroutines.test.runCurrent
 import kotlinx.coroutines.test.runTest
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.atomic.AtomicLong
+import kotlin.coroutines.CoroutineContext
 import kotlin.time.Duration
 
 /**
@@ -60,6 +68,22 @@ class QueueDrainSpec : FunSpec({
         }
     }
 
+    test("only the waiter whose turn it is is woken: 2,000 waiters are resumed 3 times each, the first twice") {
+        runTest {
+            val n = 2_000
+            val dispatcher = CountingDispatcher(StandardTestDispatcher(testScheduler))
+            val limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(1_000)))
+                .clock(VirtualClock(testScheduler)).maxQueueSize(n).buildSuspending()
+            limiter.tryAcquire().allowed shouldBe true
+            val jobs = (0 until n).map { launch(dispatcher) { limiter.acquire(maxWait = Duration.INFINITE) } }
+            jobs.forEach { it.join() }
+            // Per waiter: its start, the wake when it reaches the head (not for the first, which
+            // is the head from the start), the wake at its refill. Waking every waiter on each
+            // grant would make this grow with n² instead.
+            dispatcher.dispatches.get() shouldBe 3L * n - 1
+        }
+    }
+
     test("a blocking acquire on a mock clock parks its thread until the clock reaches the refill") {
         val clock = MockClock()
         val limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(10))).clock(clock).build()
@@ -74,3 +98,20 @@ class QueueDrainSpec : FunSpec({
         clock.waiters shouldBe 0
     }
 })
+
+/** Counts how often coroutines are dispatched (started or resumed); timing is left to [inner]. */
+@OptIn(InternalCoroutinesApi::class)
+private class CountingDispatcher(private val inner: CoroutineDispatcher) : CoroutineDispatcher(), Delay {
+    val dispatches = AtomicLong()
+
+    override fun dispatch(context: CoroutineContext, block: Runnable) {
+        dispatches.incrementAndGet()
+        inner.dispatch(context, block)
+    }
+
+    override fun scheduleResumeAfterDelay(timeMillis: Long, continuation: CancellableContinuation<Unit>) =
+        (inner as Delay).scheduleResumeAfterDelay(timeMillis, continuation)
+
+    override fun invokeOnTimeout(timeMillis: Long, block: Runnable, context: CoroutineContext): DisposableHandle =
+        (inner as Delay).invokeOnTimeout(timeMillis, block, context)
+}
