@@ -15,14 +15,11 @@ import dev.limiter.RateLimiter
 import dev.limiter.ScopedRateLimiter
 import dev.limiter.UsageStats
 import dev.limiter.nowMicros
-import dev.limiter.WakingClock
 import kotlinx.coroutines.runBlocking
-import kotlinx.coroutines.withTimeoutOrNull
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.microseconds
 
 /**
  * The limiter: asks the store for permits, and queues the requests that may wait.
@@ -30,9 +27,7 @@ import kotlin.time.Duration.Companion.microseconds
  * The queue sits above the store, one [WaitQueue] per key with waiters. Only the best waiter
  * of a key asks the store; when refused it sleeps until the store's `retryAfter` (on the
  * limiter's clock), and when granted it leaves and wakes the next best, and only that one.
- * Everyone else sleeps until woken or until its deadline. Sleeps are timed by the clock when
- * it is a [WakingClock] (a mock clock; the system clock through [PreciseTimer]), otherwise by
- * `delay`. Java's blocking calls wait the same way on their own thread ([queueRequestBlocking]):
+ * Everyone else sleeps until woken or until its deadline. Sleeps are timed by [WaitTimer]. Java's blocking calls wait the same way on their own thread ([queueRequestBlocking]):
  * parked, with no coroutine.
  */
 internal class QueueingRateLimiter(
@@ -48,7 +43,7 @@ internal class QueueingRateLimiter(
     private val waiting = AtomicInteger()
     private val usage = UsageRecorder()
     private val blocking = BlockingRateLimiter(this)
-    private val waker: WakingClock? = clock as? WakingClock ?: PreciseTimer.takeIf { clock === LimiterClock.SYSTEM }
+    private val timer = WaitTimer(clock)
 
     @Volatile
     private var closed = false
@@ -115,7 +110,7 @@ internal class QueueingRateLimiter(
      *   and consumes nothing.
      */
     fun queueRequestBlocking(key: String, priority: Int, maxWait: Duration, permits: Long): Decision? {
-        if (waker == null) return null
+        if (!timer.canPark) return null
         checkRequest(permits)
         if (Thread.interrupted()) throw InterruptedException()
         val start = clock.nowMicros()
@@ -147,31 +142,13 @@ internal class QueueingRateLimiter(
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
-                parkUntil(waiter, retryAt)
+                timer.park(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return runBlocking { behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT) }
                 }
-                parkUntil(waiter, deadline)
+                timer.park(waiter, deadline)
             }
-        }
-    }
-
-    /** Parks until the clock reaches [untilMicros] or [signal] is woken; may return early. */
-    private fun parkUntil(signal: WaitSignal, untilMicros: Long) {
-        if (untilMicros == Long.MAX_VALUE) return signal.park(0)
-        if (clock === LimiterClock.SYSTEM) {
-            val until = toNanos(untilMicros)
-            val left = until - clock.nowNanos()
-            if (left >= SPIN_NANOS) return signal.park(left)
-            while (clock.nowNanos() < until && !signal.isPending()) Thread.onSpinWait()
-            return
-        }
-        val cancel = waker!!.wakeAt(toNanos(untilMicros), signal)
-        try {
-            signal.park(0)
-        } finally {
-            cancel.run()
         }
     }
 
@@ -198,8 +175,6 @@ internal class QueueingRateLimiter(
 
     private fun budget(maxWait: Duration): Long =
         if (maxWait.isInfinite()) Long.MAX_VALUE else maxWait.inWholeMicroseconds.coerceAtLeast(0)
-
-    private fun toNanos(micros: Long): Long = if (micros > Long.MAX_VALUE / 1_000) Long.MAX_VALUE else micros * 1_000
 
     /** Counts a new waiter against [maxQueueSize]; false when the queue is full. */
     private fun enter(): Boolean {
@@ -231,31 +206,14 @@ internal class QueueingRateLimiter(
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
-                sleep(waiter, retryAt)
+                timer.sleep(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT)
                 }
-                sleep(waiter, deadline)
+                timer.sleep(waiter, deadline)
             }
         }
-    }
-
-    /** Sleeps until the clock reaches [untilMicros] or [signal] is woken, whichever comes first. */
-    private suspend fun sleep(signal: WaitSignal, untilMicros: Long) {
-        if (untilMicros == Long.MAX_VALUE) return signal.await()
-        val waker = waker
-        if (waker != null) {
-            val cancel = waker.wakeAt(toNanos(untilMicros), signal)
-            try {
-                signal.await()
-            } finally {
-                cancel.run()
-            }
-            return
-        }
-        val left = untilMicros - clock.nowMicros()
-        if (left > 0) withTimeoutOrNull(left.microseconds) { signal.await() }
     }
 
     private fun leave(key: String, queue: WaitQueue, waiter: WaitQueue.Waiter) {
@@ -326,11 +284,6 @@ internal class QueueingRateLimiter(
     }
 
     private fun closedException() = LimiterClosedException("the rate limiter for $policy is closed")
-
-    private companion object {
-        /** Waits on the system clock shorter than this spin: `parkNanos` overshoots them by tens of microseconds. */
-        const val SPIN_NANOS = 50_000L
-    }
 
     private fun instant(epochNanos: Long): Instant =
         Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L), Math.floorMod(epochNanos, 1_000_000_000L))
