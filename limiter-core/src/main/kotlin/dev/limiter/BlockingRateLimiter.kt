@@ -17,8 +17,9 @@ import java.time.Duration as JavaDuration
  * The blocking view of a [RateLimiter], for Java: same buckets, same queue.
  *
  * [tryAcquire] on an in-memory store answers on the calling thread without `runBlocking` or
- * a coroutine. Waiting calls block the calling thread and throw [InterruptedException] when
- * it is interrupted, leaving the queue without consuming anything. The `Async` forms return a
+ * a coroutine. Waiting calls park the calling thread in the limiter's queue (no coroutine; the
+ * thread whose turn it is is unparked by the one before it or at the refill instant) and throw
+ * [InterruptedException] when it is interrupted, leaving the queue without consuming anything. The `Async` forms return a
  * [CompletableFuture]; cancelling it removes the waiter.
  */
 public class BlockingRateLimiter internal constructor(private val limiter: RateLimiter) : AutoCloseable {
@@ -39,22 +40,22 @@ public class BlockingRateLimiter internal constructor(private val limiter: RateL
 
     /** Waits as long as needed for one permit from [key]. */
     @Throws(InterruptedException::class)
-    public fun acquire(key: String): Decision = block { limiter.acquire(key, 1, kotlin.time.Duration.INFINITE) }
+    public fun acquire(key: String): Decision = wait(key, 0, kotlin.time.Duration.INFINITE, 1)
 
     /** Waits up to [maxWait] for [permits] from [key]; see [RateLimiter.acquire]. */
     @Throws(InterruptedException::class)
     public fun acquire(key: String, permits: Long, maxWait: JavaDuration): Decision =
-        block { limiter.acquire(key, permits, maxWait.toKotlinDuration()) }
+        wait(key, 0, maxWait.toKotlinDuration(), permits)
 
     /** Waits by [priority] up to [maxWait] for one permit from [key]; see [RateLimiter.queueRequest]. */
     @Throws(InterruptedException::class)
     public fun queueRequest(key: String, priority: Int, maxWait: JavaDuration): Decision =
-        block { limiter.queueRequest(key, priority, maxWait.toKotlinDuration(), 1) }
+        wait(key, priority, maxWait.toKotlinDuration(), 1)
 
     /** Waits by [priority] up to [maxWait] for [permits] from [key]. */
     @Throws(InterruptedException::class)
     public fun queueRequest(key: String, priority: Int, maxWait: JavaDuration, permits: Long): Decision =
-        block { limiter.queueRequest(key, priority, maxWait.toKotlinDuration(), permits) }
+        wait(key, priority, maxWait.toKotlinDuration(), permits)
 
     /**
      * Waits by [priority] up to [maxWait] for a permit, then calls [request] on this thread.
@@ -112,6 +113,10 @@ public class BlockingRateLimiter internal constructor(private val limiter: RateL
     override fun close(): Unit = limiter.close()
 
     override fun toString(): String = "BlockingRateLimiter($limiter)"
+
+    private fun wait(key: String, priority: Int, maxWait: kotlin.time.Duration, permits: Long): Decision =
+        fast?.queueRequestBlocking(key, priority, maxWait, permits)
+            ?: block { limiter.queueRequest(key, priority, maxWait, permits) }
 
     private fun <T> block(body: suspend () -> T): T {
         if (Thread.interrupted()) throw InterruptedException()

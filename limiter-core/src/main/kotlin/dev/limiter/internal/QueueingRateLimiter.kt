@@ -1,6 +1,7 @@
 package dev.limiter.internal
 
 import dev.limiter.BlockingRateLimiter
+import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
 import dev.limiter.DenyReason
@@ -14,24 +15,20 @@ import dev.limiter.RateLimiter
 import dev.limiter.ScopedRateLimiter
 import dev.limiter.UsageStats
 import dev.limiter.nowMicros
-import dev.limiter.testing.MockClock
-import kotlinx.coroutines.CoroutineStart
-import kotlinx.coroutines.coroutineScope
-import kotlinx.coroutines.delay
-import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.microseconds
 
 /**
  * The limiter: asks the store for permits, and queues the requests that may wait.
  *
  * The queue sits above the store, one [WaitQueue] per key with waiters. Only the best waiter
  * of a key asks the store; when refused it sleeps until the store's `retryAfter` (on the
- * limiter's clock), and when granted it leaves and wakes the next best. Everyone else sleeps
- * until woken or until its deadline.
+ * limiter's clock), and when granted it leaves and wakes the next best, and only that one.
+ * Everyone else sleeps until woken or until its deadline. Sleeps are timed by [WaitTimer]. Java's blocking calls wait the same way on their own thread ([queueRequestBlocking]):
+ * parked, with no coroutine.
  */
 internal class QueueingRateLimiter(
     override val policy: LimitPolicy,
@@ -42,9 +39,11 @@ internal class QueueingRateLimiter(
     private val listener: LimiterListener,
 ) : RateLimiter {
     private val queues = ConcurrentHashMap<String, WaitQueue>()
+    private val newQueue = java.util.function.Function<String, WaitQueue> { WaitQueue(agingMicros) } // one lambda, not one per join
     private val waiting = AtomicInteger()
     private val usage = UsageRecorder()
     private val blocking = BlockingRateLimiter(this)
+    private val timer = WaitTimer(clock)
 
     @Volatile
     private var closed = false
@@ -81,43 +80,120 @@ internal class QueueingRateLimiter(
     override suspend fun queueRequest(key: String, priority: Int, maxWait: Duration, permits: Long): Decision {
         checkRequest(permits)
         val start = clock.nowMicros()
-        val budget = if (maxWait.isInfinite()) Long.MAX_VALUE else maxWait.inWholeMicroseconds.coerceAtLeast(0)
+        val budget = budget(maxWait)
         val deadline = if (budget > Long.MAX_VALUE - start) Long.MAX_VALUE else start + budget
 
-        val existing = queues[key]
-        if (existing == null || !existing.hasWaiterAtOrAbove(priority, start)) {
+        if (mayPass(key, priority, start)) {
             val decision = store.tryConsume(key, policy, permits, start)
-            if (decision.allowed || decision.retryAfterMicros > budget) {
-                val answer = if (decision.allowed) decision else decision.deny(DenyReason.QUEUE_TIMEOUT)
-                record(answer, permits, start, 0, false)
-                return answer
-            }
+            answeredAtOnce(decision, permits, start, budget)?.let { return it }
         }
-        if (waiting.incrementAndGet() > maxQueueSize) {
-            waiting.decrementAndGet()
-            val full = store.inspect(key, policy, permits, start)
-            return denied(key, full.retryAfterMicros, full.resetAfterMicros, full.remaining, DenyReason.QUEUE_FULL)
-                .also { record(it, permits, start, 0, false) }
-        }
-        listener.onQueueDepth(policy, waiting.get())
-        val queue: WaitQueue
-        val waiter: WaitQueue.Waiter
-        while (true) {
-            val candidate = queues.computeIfAbsent(key) { WaitQueue(agingMicros) }
-            // Join only a queue still registered: one emptied and dropped meanwhile is dead.
-            val joined = synchronized(candidate) {
-                if (queues[key] === candidate) candidate.add(priority, permits, start) else null
-            } ?: continue
-            queue = candidate
-            waiter = joined
-            break
-        }
+        if (!enter()) return queueFull(key, permits, start, store.inspect(key, policy, permits, start))
+        val waiter = join(key, priority, permits, start)
+        val queue = waiter.queue
         try {
             val decision = wait(key, queue, waiter, deadline)
             record(decision, permits, clock.nowMicros(), clock.nowMicros() - start, true)
             return decision
         } finally {
             leave(key, queue, waiter)
+        }
+    }
+
+    /**
+     * [queueRequest] for a Java thread: the same queue, waited in on the calling thread, which
+     * is parked (spinning only for waits shorter than a park's precision), with no coroutine.
+     * Store calls use [BucketStore.tryConsumeNow], falling back to `runBlocking` for a store
+     * that must suspend. Returns `null` when the clock can neither park nor wake a thread (a
+     * virtual clock): the caller then waits in a coroutine.
+     *
+     * @throws InterruptedException when the thread is interrupted; the waiter leaves the queue
+     *   and consumes nothing.
+     */
+    fun queueRequestBlocking(key: String, priority: Int, maxWait: Duration, permits: Long): Decision? {
+        if (!timer.canPark) return null
+        checkRequest(permits)
+        if (Thread.interrupted()) throw InterruptedException()
+        val start = clock.nowMicros()
+        val budget = budget(maxWait)
+        val deadline = if (budget > Long.MAX_VALUE - start) Long.MAX_VALUE else start + budget
+
+        if (mayPass(key, priority, start)) {
+            answeredAtOnce(consumeNow(key, permits, start), permits, start, budget)?.let { return it }
+        }
+        if (!enter()) return queueFull(key, permits, start, runBlocking { store.inspect(key, policy, permits, start) })
+        val waiter = join(key, priority, permits, start)
+        val queue = waiter.queue
+        try {
+            val decision = park(key, queue, waiter, deadline)
+            record(decision, permits, clock.nowMicros(), clock.nowMicros() - start, true)
+            return decision
+        } finally {
+            leave(key, queue, waiter)
+        }
+    }
+
+    private fun park(key: String, queue: WaitQueue, waiter: WaitQueue.Waiter, deadline: Long): Decision {
+        while (true) {
+            if (closed) throw closedException()
+            if (Thread.interrupted()) throw InterruptedException()
+            val now = clock.nowMicros()
+            if (queue.isBest(waiter, now)) {
+                val decision = consumeNow(key, waiter.permits, now)
+                if (decision.allowed) return decision
+                val retryAt = now + decision.retryAfterMicros
+                if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
+                timer.park(waiter, retryAt)
+            } else {
+                if (now >= deadline) {
+                    return runBlocking { behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT) }
+                }
+                timer.park(waiter, deadline)
+            }
+        }
+    }
+
+    private fun consumeNow(key: String, permits: Long, now: Long): Decision =
+        store.tryConsumeNow(key, policy, permits, now) ?: runBlocking { store.tryConsume(key, policy, permits, now) }
+
+    /** Whether a request of [priority] may go to the store now: no waiter of its priority or higher is ahead. */
+    private fun mayPass(key: String, priority: Int, now: Long): Boolean {
+        val existing = queues[key]
+        return existing == null || !existing.hasWaiterAtOrAbove(priority, now)
+    }
+
+    /** The answer to a request that need not queue: granted, or refused because no grant fits [budget]. */
+    private fun answeredAtOnce(decision: Decision, permits: Long, now: Long, budget: Long): Decision? {
+        if (!decision.allowed && decision.retryAfterMicros <= budget) return null
+        val answer = if (decision.allowed) decision else decision.deny(DenyReason.QUEUE_TIMEOUT)
+        record(answer, permits, now, 0, false)
+        return answer
+    }
+
+    private fun queueFull(key: String, permits: Long, now: Long, snapshot: BucketSnapshot): Decision =
+        denied(key, snapshot.retryAfterMicros, snapshot.resetAfterMicros, snapshot.remaining, DenyReason.QUEUE_FULL)
+            .also { record(it, permits, now, 0, false) }
+
+    private fun budget(maxWait: Duration): Long =
+        if (maxWait.isInfinite()) Long.MAX_VALUE else maxWait.inWholeMicroseconds.coerceAtLeast(0)
+
+    /** Counts a new waiter against [maxQueueSize]; false when the queue is full. */
+    private fun enter(): Boolean {
+        if (waiting.incrementAndGet() > maxQueueSize) {
+            waiting.decrementAndGet()
+            return false
+        }
+        listener.onQueueDepth(policy, waiting.get())
+        return true
+    }
+
+    private fun join(key: String, priority: Int, permits: Long, now: Long): WaitQueue.Waiter {
+        while (true) {
+            val candidate = queues[key] ?: queues.computeIfAbsent(key, newQueue)
+            // Join only a queue still registered: one emptied and dropped meanwhile is dead.
+            val joined = synchronized(candidate) {
+                if (queues[key] === candidate) candidate.add(priority, permits, now) else null
+            } ?: continue
+            return joined
         }
     }
 
@@ -130,52 +206,19 @@ internal class QueueingRateLimiter(
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
-                sleep(waiter, retryAt)
+                timer.sleep(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT)
                 }
-                sleep(waiter, deadline)
+                timer.sleep(waiter, deadline)
             }
-        }
-    }
-
-    /** Sleeps until the clock reaches [untilMicros] or the waiter is woken, whichever comes first. */
-    private suspend fun sleep(waiter: WaitQueue.Waiter, untilMicros: Long) {
-        if (untilMicros == Long.MAX_VALUE) {
-            waiter.wake.receive()
-            return
-        }
-        coroutineScope {
-            val timer = launch(start = CoroutineStart.UNDISPATCHED) {
-                sleepUntil(untilMicros)
-                waiter.wake.trySend(Unit)
-            }
-            waiter.wake.receive()
-            timer.cancel()
-        }
-    }
-
-    private suspend fun sleepUntil(untilMicros: Long) {
-        val clock = clock
-        if (clock is MockClock) {
-            clock.awaitNanos(if (untilMicros > Long.MAX_VALUE / 1_000) Long.MAX_VALUE else untilMicros * 1_000)
-            return
-        }
-        val left = untilMicros - clock.nowMicros()
-        if (left <= 0) return
-        // A short wait on the system clock can be parked to the microsecond; any other clock
-        // (virtual time in tests) is waited on with delay.
-        if (clock === LimiterClock.SYSTEM && left * 1_000 < PreciseTimer.THRESHOLD_NANOS) {
-            PreciseTimer.sleepUntil(untilMicros * 1_000)
-        } else {
-            delay(left.microseconds)
         }
     }
 
     private fun leave(key: String, queue: WaitQueue, waiter: WaitQueue.Waiter) {
         val next = queue.remove(waiter, clock.nowMicros())
-        next?.wake?.trySend(Unit)
+        next?.wake()
         waiting.decrementAndGet()
         listener.onQueueDepth(policy, waiting.get())
         synchronized(queue) { if (queue.isEmpty()) queues.remove(key, queue) }
@@ -185,7 +228,7 @@ internal class QueueingRateLimiter(
     private suspend fun behindWaiters(
         key: String, queue: WaitQueue, priority: Int, permits: Long, now: Long, reason: DenyReason,
     ): Decision {
-        val ahead = (queue.permitsAtOrAbove(priority, now) + permits).coerceAtMost(policy.capacity)
+        val ahead = (queue.permitsAtOrAbove(priority, now, policy.capacity) + permits).coerceAtMost(policy.capacity)
         val snapshot = store.inspect(key, policy, ahead, now)
         return denied(key, maxOf(1, snapshot.retryAfterMicros), snapshot.resetAfterMicros, snapshot.remaining, reason)
     }

@@ -1,21 +1,19 @@
 package dev.limiter.testing
 
-import dev.limiter.LimiterClock
-import kotlinx.coroutines.suspendCancellableCoroutine
+import dev.limiter.WakingClock
 import java.time.Duration
 import java.time.Instant
 import java.util.PriorityQueue
-import kotlin.coroutines.Continuation
-import kotlin.coroutines.resume
 
 /**
  * A clock that moves only when told to: [set] and [advance].
  *
- * Limiters on a mock clock wait on it: moving the clock wakes, in order, every waiter whose
- * time has come, so a test can walk a queue through its grants one refill at a time.
+ * Limiters on a mock clock wait on it (it is a [WakingClock]): moving the clock wakes, in
+ * order, every waiter whose time has come, so a test can walk a queue through its grants one
+ * refill at a time.
  * Thread-safe. The clock never moves by itself.
  */
-public class MockClock @JvmOverloads constructor(start: Instant = DEFAULT_START) : LimiterClock {
+public class MockClock @JvmOverloads constructor(start: Instant = DEFAULT_START) : WakingClock {
     private val lock = Any()
     private var now: Long = toNanos(start)
     private val sleepers = PriorityQueue<Sleeper>(compareBy<Sleeper> { it.deadline }.thenBy { it.order })
@@ -40,7 +38,7 @@ public class MockClock @JvmOverloads constructor(start: Instant = DEFAULT_START)
             now = target
             drainDue()
         }
-        due.forEach { it.resume(Unit) }
+        due.forEach { it.run() }
     }
 
     /** Moves the clock forward by [duration] and wakes the waiters whose time has come. */
@@ -50,36 +48,37 @@ public class MockClock @JvmOverloads constructor(start: Instant = DEFAULT_START)
             now = Math.addExact(now, duration.toNanos())
             drainDue()
         }
-        due.forEach { it.resume(Unit) }
+        due.forEach { it.run() }
     }
 
     /** Kotlin form of [advance]. */
     @JvmSynthetic
     public fun advance(duration: kotlin.time.Duration): Unit = advance(Duration.ofNanos(duration.inWholeNanoseconds))
 
-    /** Number of coroutines waiting on this clock. */
+    /** Number of wake-ups pending on this clock: limiter waiters sleeping until a later time. */
     public val waiters: Int get() = synchronized(lock) { sleepers.size }
 
-    /** Suspends until the clock reads [deadlineNanos] or later. */
-    internal suspend fun awaitNanos(deadlineNanos: Long) {
-        suspendCancellableCoroutine { cont ->
-            val sleeper = synchronized(lock) {
-                if (now >= deadlineNanos) null else Sleeper(deadlineNanos, order++, cont).also { sleepers.add(it) }
-            }
-            if (sleeper == null) cont.resume(Unit)
-            else cont.invokeOnCancellation { synchronized(lock) { sleepers.remove(sleeper) } }
+    /** Runs [wake] when the clock is moved to [deadlineNanos] or later; at once if it reads that already. */
+    override fun wakeAt(deadlineNanos: Long, wake: Runnable): Runnable {
+        val sleeper = synchronized(lock) {
+            if (now >= deadlineNanos) null else Sleeper(deadlineNanos, order++, wake).also { sleepers.add(it) }
         }
+        if (sleeper == null) {
+            wake.run()
+            return Runnable {}
+        }
+        return Runnable { synchronized(lock) { sleepers.remove(sleeper) } }
     }
 
-    private fun drainDue(): List<Continuation<Unit>> {
-        val due = ArrayList<Continuation<Unit>>()
-        while (sleepers.isNotEmpty() && sleepers.peek().deadline <= now) due.add(sleepers.poll().continuation)
+    private fun drainDue(): List<Runnable> {
+        val due = ArrayList<Runnable>()
+        while (sleepers.isNotEmpty() && sleepers.peek().deadline <= now) due.add(sleepers.poll().wake)
         return due
     }
 
     override fun toString(): String = "MockClock(${instant()})"
 
-    private class Sleeper(val deadline: Long, val order: Long, val continuation: Continuation<Unit>)
+    private class Sleeper(val deadline: Long, val order: Long, val wake: Runnable)
 
     public companion object {
         /** Where a mock clock starts unless told otherwise: 2026-01-01T00:00:00Z. */
