@@ -47,7 +47,7 @@ class WakingClockJavaTest {
         long start = clock.now;
         try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(10)))
                 .clock(clock).build()) {
-            assertTrue(limiter.tryAcquire("k").getAllowed());
+            assertTrue(limiter.tryAcquire("k").isAllowed());
             CompletableFuture<Decision> grant = CompletableFuture.supplyAsync(() -> {
                 try {
                     return limiter.acquire("k", 1, Duration.ofSeconds(1));
@@ -60,7 +60,7 @@ class WakingClockJavaTest {
             clock.advanceTo(start + 99_000_000L);
             assertFalse(grant.isDone());
             clock.advanceTo(start + 100_000_000L);
-            assertTrue(grant.get(10, TimeUnit.SECONDS).getAllowed());
+            assertTrue(grant.get(10, TimeUnit.SECONDS).isAllowed());
             assertTrue(clock.pending.isEmpty());
         }
     }
