@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture
  * a node stops. The next [RateLimits.topKeys] reads the store again rather than a ranking
  * this node cached (for up to 5 seconds).
  */
+@JvmSynthetic
 public suspend fun RateLimits.flushUsage() {
     usageTracker.flushNow()
 }

@@ -70,6 +70,12 @@ object JavaSurface {
     val SPI_EXEMPT: Map<String, String> = listOf("tryConsume", "tryConsumeAll", "inspect", "reset").associate {
         "dev.limiter.BucketStore.$it" to "the Kotlin store SPI (and its implementations): Java implements " +
             "AsyncBucketStore and adapts it with BucketStore.fromAsync; Java callers use RateLimiter.create/builder"
+    } + listOf("current", "publish", "history").associate {
+        "dev.limiter.config.ConfigStore.$it" to "the Kotlin config-store SPI (and its implementations): Java implements " +
+            "AsyncConfigStore and adapts it with ConfigStores.fromAsync, and calls a store through ConfigStores.async"
+    } + listOf("addUsage", "readUsage", "readTopKeys").associate {
+        "dev.limiter.SharedUsageStore.$it" to "a store capability the engine calls (like BucketStore); Java reads usage " +
+            "through RateLimits.usageAsync / topKeysAsync"
     }
 
     /** A method implementing an exempt interface's method (a Kotlin SPI) is exempt with it. */

@@ -22,7 +22,6 @@ class JavaSurfaceSpec : FunSpec({
     companion object {
         /** Exempt on purpose, each with the reason. */
         val EXEMPT: Map<String, String> = JavaSurface.SPI_EXEMPT + mapOf(
-            "dev.limiter.config.ConfigStore." to "the Kotlin config-store SPI; Java uses the CompletableFuture forms",
             "dev.limiter.testing.TestRateLimiterKotestExtension." to
                 "implements Kotest's own suspending extension interface; Java uses TestRateLimiterExtension (JUnit 5)",
         )

@@ -1,3 +1,5 @@
+@file:JvmName("ConfigAdminRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.config.ConfigError

@@ -1,3 +1,5 @@
+@file:JvmName("DashboardRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.ktor.internal.DashboardAccess

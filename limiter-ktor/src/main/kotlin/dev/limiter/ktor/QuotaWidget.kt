@@ -1,3 +1,5 @@
+@file:JvmName("QuotaWidgetRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.RateLimits

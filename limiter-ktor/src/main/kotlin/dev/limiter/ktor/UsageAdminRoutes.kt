@@ -1,3 +1,5 @@
+@file:JvmName("UsageAdminRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.KeyUsage
