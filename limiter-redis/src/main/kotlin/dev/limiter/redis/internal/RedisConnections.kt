@@ -48,7 +48,7 @@ internal object RedisConnections {
                     .topologyRefreshOptions(refreshOnEveryTrigger())
                     .build(),
             )
-            return owning(options, shutdown = { client.shutdown(); resources.shutdown() }) {
+            return owning(options, cluster = true, shutdown = { client.shutdown(); resources.shutdown() }) {
                 val connection = client.connect(StringCodec.UTF8)
                 connection.coroutines() to { connection.close() }
             }
@@ -70,6 +70,7 @@ internal object RedisConnections {
      */
     private inline fun owning(
         options: RedisStoreOptions,
+        cluster: Boolean = false,
         crossinline shutdown: () -> Unit,
         connect: () -> Pair<RedisClusterCoroutinesCommands<String, String>, () -> Unit>,
     ): RedisBucketStore {
@@ -79,7 +80,7 @@ internal object RedisConnections {
             shutdown()
             throw e
         }
-        return RedisBucketStore(commands, options) {
+        return RedisBucketStore(commands, options, cluster) {
             close()
             shutdown()
         }
@@ -107,7 +108,7 @@ internal object RedisConnections {
 
     fun open(client: RedisClusterClient, options: RedisStoreOptions): RedisBucketStore {
         val connection = client.connect(StringCodec.UTF8)
-        return RedisBucketStore(connection.coroutines(), options) { connection.close() }
+        return RedisBucketStore(connection.coroutines(), options, cluster = true) { connection.close() }
     }
 
     private fun parse(uri: String, original: String): RedisURI = try {

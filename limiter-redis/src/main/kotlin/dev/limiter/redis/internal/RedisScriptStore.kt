@@ -1,5 +1,6 @@
 package dev.limiter.redis.internal
 
+import dev.limiter.BucketRequest
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
@@ -11,13 +12,16 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import kotlinx.coroutines.flow.toList
 
 /**
- * The Redis store's decisions without fault tolerance: one script per decision; denials are
- * remembered in the deny cache, which `dev.limiter.redis.RedisBucketStore` consults first.
- * Redis errors propagate.
+ * The Redis store's decisions without fault tolerance: one script per decision, one for every
+ * level of a request (one per slot on a Cluster, see [SlotGroups]); denials are remembered in
+ * the deny cache, which `dev.limiter.redis.RedisBucketStore` consults first. Redis errors
+ * propagate.
  */
 internal class RedisScriptStore(
     commands: RedisClusterCoroutinesCommands<String, String>,
     val options: RedisStoreOptions,
+    /** Whether [commands] reach a Redis Cluster, where a script touches one slot only. */
+    private val cluster: Boolean = false,
 ) : BucketStore {
     private val runner = ScriptRunner(commands)
     private val redis = commands
@@ -27,19 +31,34 @@ internal class RedisScriptStore(
     private val usageMillis = options.usageRetention.toMillis().toString()
     private val usageOn = options.usageRetention.toMillis() > 0
     private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
-    private val parametersByPolicy = java.util.concurrent.ConcurrentHashMap<LimitPolicy, Array<String>>()
+    private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, Array<String>>()
 
-    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
-        checkPermits(permits, policy)
-        val reply = run(key, policy, permits, commit = true, nowMicros)
-        val allowed = reply.long(0) == 1L
-        val retry = reply.long(2)
-        val reset = reply.long(3)
-        val decision = Decision.fromMicros(
-            allowed, reply.long(1), policy.capacity, retry, reset, key, if (allowed) null else DenyReason.LIMITED,
-        )
-        if (!allowed) denyCache.remember(policy, permits, nowMicros, decision, retry, reset)
-        return decision
+    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
+        tryConsumeAll(listOf(BucketRequest(key, policy, permits)), nowMicros)[0]
+
+    /**
+     * Charges every level of [requests] or none, in one script on standalone and Sentinel.
+     * On a Cluster, one script per slot the levels' keys fall in, and a refund of what
+     * earlier slots charged when a later one refuses (see [SlotGroups]).
+     */
+    override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
+        for (r in requests) checkPermits(r.permits, r.policy)
+        val reply = if (cluster && requests.size > 1) {
+            SlotGroups(requests, ::stateKey).decide(this, nowMicros)
+        } else {
+            run(requests, MODE_TAKE, null, nowMicros)
+        }
+        val decisions = decisions(requests, reply)
+        val shared = requests.size > 1 && requests.map { keys.state(it.policy, it.key) }.toSet().size < requests.size
+        for ((i, decision) in decisions.withIndex()) {
+            // A level asked together with another level of the same bucket was decided on the
+            // sum of both; its denial says nothing about its own permits alone.
+            if (!decision.allowed && !shared) {
+                val r = requests[i]
+                denyCache.remember(r.policy, r.permits, nowMicros, decision, reply.long(i, 2), reply.long(i, 3))
+            }
+        }
+        return decisions
     }
 
     /**
@@ -49,15 +68,37 @@ internal class RedisScriptStore(
     fun cachedDenial(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? =
         denyCache.lookup(key, policy, permits, nowMicros)
 
+    /**
+     * Returns decisions for [requests] when this node has a cached denial for one of their
+     * levels, or `null` to ask Redis. Safe for the same reason as a single level's (see
+     * [DenyCache]): that level cannot grant its permits before its `retryAfter`, so the
+     * request as a whole is refused and nothing may be charged anywhere. The other levels,
+     * unasked, report themselves allowed with their limit as what remains: their real state
+     * is unknown without a round trip, and they did not refuse.
+     */
+    fun cachedDenial(requests: List<BucketRequest>, nowMicros: Long): List<Decision>? {
+        var denial: Decision? = null
+        var at = -1
+        for ((i, r) in requests.withIndex()) {
+            denial = denyCache.lookup(r.key, r.policy, r.permits, nowMicros) ?: continue
+            at = i
+            break
+        }
+        if (denial == null) return null
+        return requests.mapIndexed { i, r ->
+            if (i == at) denial else Decision.fromMicros(true, r.policy.capacity, r.policy.capacity, 0, 0, r.key, null)
+        }
+    }
+
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         checkPermits(permits, policy)
-        val reply = run(key, policy, permits, commit = false, nowMicros)
+        val reply = run(listOf(BucketRequest(key, policy, permits)), MODE_INSPECT, null, nowMicros)
         return BucketSnapshot(
-            tokens = reply.long(4).toDouble() / reply.long(5),
-            remaining = reply.long(1),
+            tokens = reply.long(0, 4).toDouble() / reply.long(0, 5),
+            remaining = reply.long(0, 1),
             limit = policy.capacity,
-            retryAfterMicros = reply.long(2),
-            resetAfterMicros = reply.long(3),
+            retryAfterMicros = reply.long(0, 2),
+            resetAfterMicros = reply.long(0, 3),
         )
     }
 
@@ -88,27 +129,39 @@ internal class RedisScriptStore(
 
     override fun toString(): String = "RedisBucketStore($options)"
 
-    private suspend fun run(key: String, policy: LimitPolicy, permits: Long, commit: Boolean, nowMicros: Long): List<Any?> {
-        val parameters = parametersByPolicy.getOrPut(policy) { LimiterScripts.parameters(policy) }
-        val args = arrayOfNulls<String>(FIXED_ARGS + parameters.size)
-        args[0] = permits.toString()
-        args[1] = if (commit) "1" else "0"
-        args[2] = if (clientTime) nowMicros.toString() else ""
-        args[3] = slackMicros
-        args[4] = usageMillis
-        parameters.copyInto(args, FIXED_ARGS)
-        @Suppress("UNCHECKED_CAST")
-        return runner.run(LimiterScripts.of(policy.algorithm), keysFor(policy, key), args as Array<String>)
+    /**
+     * Runs the script over [requests] in [mode] (`take`, `inspect` or `refund` of a take made
+     * at [chargedAt]) and returns its reply: the time it ran at, then six numbers per level.
+     */
+    suspend fun run(requests: List<BucketRequest>, mode: String, chargedAt: Long?, nowMicros: Long): List<Any?> {
+        val args = ArrayList<String>(FIXED_ARGS + LimiterScripts.LEVEL_ARGS * requests.size)
+        args += if (clientTime) nowMicros.toString() else ""
+        args += slackMicros
+        args += usageMillis
+        args += mode
+        args += chargedAt?.toString() ?: ""
+        val scriptKeys = ArrayList<String>(requests.size * 3)
+        for (r in requests) {
+            val level = levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
+            args += level[0]
+            args += r.permits.toString()
+            for (i in 2 until level.size) args += level[i]
+            val all = keys.all(r.policy, r.key)
+            scriptKeys += all[0]
+            if (usageOn) scriptKeys += all[1]
+            if (r.policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG) scriptKeys += all[2]
+        }
+        return runner.run(LimiterScripts.script, scriptKeys.toTypedArray(), args.toTypedArray())
     }
 
-    /** Only the keys the script will touch: the usage and sum keys when they are in use. */
-    private fun keysFor(policy: LimitPolicy, key: String): Array<String> {
-        val all = keys.all(policy, key)
-        return when {
-            policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG || usageOn -> all
-            else -> arrayOf(all[0])
+    private fun decisions(requests: List<BucketRequest>, reply: List<Any?>): List<Decision> =
+        requests.mapIndexed { i, r ->
+            val allowed = reply.long(i, 0) == 1L
+            Decision.fromMicros(
+                allowed, reply.long(i, 1), r.policy.capacity, reply.long(i, 2), reply.long(i, 3), r.key,
+                if (allowed) null else DenyReason.LIMITED,
+            )
         }
-    }
 
     private fun checkPermits(permits: Long, policy: LimitPolicy) {
         require(permits in 0..policy.capacity) {
@@ -116,11 +169,18 @@ internal class RedisScriptStore(
         }
     }
 
-    private companion object {
-        /** ARGV 1 to 5 of every script; the algorithm's parameters follow (see common.lua). */
+    internal companion object {
+        /** ARGV 1 to 5 of the script; the levels follow (see common.lua). */
         const val FIXED_ARGS = 5
+        const val MODE_TAKE = "take"
+        const val MODE_INSPECT = "inspect"
+        const val MODE_REFUND = "refund"
+
+        /** Numbers per level in a script's reply. */
+        const val REPLY_FIELDS = 6
+
+        /** Field [field] (0 to 5) of level [level] in a script's reply. */
+        fun List<Any?>.long(level: Int, field: Int): Long =
+            (this[1 + level * REPLY_FIELDS + field] as Number).toLong()
     }
-
-    private fun List<Any?>.long(index: Int): Long = (this[index] as Number).toLong()
-
 }
