@@ -1,9 +1,10 @@
 -- Fixed window aligned to the epoch, twin of dev.limiter.internal.FixedWindow.
 -- Parameters a limit, b window in microseconds.
 -- State: 'start:count' (epoch microseconds the window began, permits taken in it),
--- ':window' when tagged. Under another window length, the permits taken in a window still
--- running count in the current window of the new length: a key never gains a permit
--- because its policy changed. A lower limit leaves the count as it is (nothing is left).
+-- ':limit:window' when tagged. Under other numbers, the permits left in a window still
+-- running carry over into the current window of the new length, at most the new limit: a
+-- key never gains a permit because its policy changed, and loses only what a lower limit
+-- takes away.
 
 local function fixed_window_load(l)
   local window = l.b
@@ -12,16 +13,16 @@ local function fixed_window_load(l)
   if not raw then return current, 0 end
   local f = fields(raw)
   local start, count = f[1], f[2]
-  if f[3] and f[3] ~= window then
-    if now >= start + f[3] then count = 0 end
-    start = current
+  if f[4] and (f[3] ~= l.a or f[4] ~= window) then
+    if now >= start + f[4] then return current, 0 end
+    return current, l.a - math.min(math.max(0, f[3] - count), l.a)
   end
   if current > start then return current, 0 end
   return start, count
 end
 
 local function fixed_window_save(l, start, count)
-  save(l.key, tag(l, num(start) .. ':' .. num(count), l.b), start + l.b)
+  save(l.key, tag(l, num(start) .. ':' .. num(count), l.a, l.b), start + l.b)
 end
 
 local function fixed_window(l, permits, commit)

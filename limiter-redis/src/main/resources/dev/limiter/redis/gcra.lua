@@ -3,8 +3,9 @@
 -- State: 'tat:frac', the theoretical arrival time in whole microseconds plus a remainder in
 -- [0, gain) units; just 'tat' when the remainder is 0 (always, when gain is 1), which Redis
 -- keeps as an integer inside the key's object, with no string allocated. Tagged:
--- 'tat:frac:unit:gain'. Under other numbers the debt carries over rounded up to whole
--- emissions, at most the burst: a key never gains a permit because its policy changed.
+-- 'tat:frac:burst:unit:gain'. Under other numbers the permits left carry over in whole
+-- permits (a partial one is dropped), at most the new burst: a key never gains a permit
+-- because its policy changed, and loses only what a lower burst takes away.
 
 -- The debt in units now (0 when the bucket is at rest).
 local function gcra_debt(l)
@@ -13,10 +14,12 @@ local function gcra_debt(l)
   if not raw then return 0 end
   local f = fields(raw)
   local tat, frac = f[1], f[2] or 0
-  local unit, gain = f[3] or l.b, f[4] or l.c
+  local burst, unit, gain = f[3] or l.a, f[4] or l.b, f[5] or l.c
   local debt = 0
   if tat >= now then debt = (tat - now) * gain + frac end
-  if unit ~= l.b or gain ~= l.c then debt = math.min(ceildiv(debt, unit), l.a) * l.b end
+  if burst ~= l.a or unit ~= l.b or gain ~= l.c then
+    debt = (l.a - math.min(floordiv(burst * unit - debt, unit), l.a)) * l.b
+  end
   if debt > limit then debt = limit end
   return debt
 end
@@ -30,7 +33,7 @@ local function gcra_save(l, debt)
   if frac > 0 then idle_at = tat + 1 end
   local value = num(tat)
   if l.tagged then
-    value = value .. ':' .. num(frac) .. ':' .. num(l.b) .. ':' .. num(gain)
+    value = value .. ':' .. num(frac) .. ':' .. num(l.a) .. ':' .. num(l.b) .. ':' .. num(gain)
   elseif frac > 0 then
     value = value .. ':' .. num(frac)
   end

@@ -1,8 +1,9 @@
 -- Leaky bucket as a meter, twin of dev.limiter.internal.LeakyBucket.
 -- Parameters a capacity, b unit (fixed-point units per permit), c gain (units drained per
--- microsecond). State: 'level:last' (units, epoch microseconds of the last drain), ':unit'
--- when tagged. Under other numbers the level carries over rounded up to whole permits, at
--- most the capacity: a key never gains room because its policy changed.
+-- microsecond). State: 'level:last' (units, epoch microseconds of the last drain),
+-- ':capacity:unit' when tagged. Under other numbers the room left carries over in whole
+-- permits (a partial one is dropped), at most the new capacity: a key never gains a permit
+-- because its policy changed, and loses only what a lower capacity takes away.
 
 -- The bucket's level and last drain, drained up to now.
 local function leaky_bucket_load(l)
@@ -12,7 +13,9 @@ local function leaky_bucket_load(l)
   if not raw then return 0, now end
   local f = fields(raw)
   local level, last = f[1], f[2]
-  if f[3] and f[3] ~= unit then level = math.min(ceildiv(level, f[3]), capacity) * unit end
+  if f[4] and (f[3] ~= capacity or f[4] ~= unit) then
+    level = (capacity - math.min(floordiv(f[3] * f[4] - level, f[4]), capacity)) * unit
+  end
   if level > full then level = full end
   if now > last then
     if now - last >= ceildiv(level, gain) then
@@ -26,7 +29,7 @@ local function leaky_bucket_load(l)
 end
 
 local function leaky_bucket_save(l, level, last)
-  save(l.key, tag(l, num(level) .. ':' .. num(last), l.b), last + ceildiv(level, l.c))
+  save(l.key, tag(l, num(level) .. ':' .. num(last), l.a, l.b), last + ceildiv(level, l.c))
 end
 
 local function leaky_bucket(l, permits, commit)

@@ -1,9 +1,10 @@
 -- Sliding window counter, twin of dev.limiter.internal.SlidingWindowCounter.
 -- Parameters a limit, b window in microseconds, c scale (weights are in 1/scale steps).
 -- State: 'start:current:previous' (epoch microseconds the current window began, permits
--- taken in it and in the window before), ':window' when tagged. Under another window length
--- the estimate of permits taken so far, rounded up, becomes the count of the current window
--- of the new length: a key never gains a permit because its policy changed.
+-- taken in it and in the window before), ':limit:window' when tagged. Under other numbers
+-- the whole permits left now carry over, at most the new limit, as the count of the current
+-- window of the new length (the previous window's weight folds into it): a key never gains
+-- a permit because its policy changed, and loses only what a lower limit takes away.
 
 local function sliding_window_counter_weight(window, scale, elapsed)
   return floordiv((window - elapsed) * scale, window)
@@ -17,16 +18,16 @@ local function sliding_window_counter_load(l)
   if not raw then return aligned, 0, 0 end
   local f = fields(raw)
   local start, current, previous = f[1], f[2], f[3]
-  local old = f[4] or window
+  local limit, old = f[4] or l.a, f[5] or window
   local old_aligned = now - floormod(now, old)
   if old_aligned > start then
     if old_aligned == start + old then previous = current else previous = 0 end
     current = 0
     start = old_aligned
   end
-  if old ~= window then
-    local weighted = previous * sliding_window_counter_weight(old, scale, now - start) + current * scale
-    return aligned, ceildiv(weighted, scale), 0
+  if old ~= window or limit ~= l.a then
+    local left = limit * scale - previous * sliding_window_counter_weight(old, scale, now - start) - current * scale
+    return aligned, l.a - math.min(math.max(0, floordiv(left, scale)), l.a), 0
   end
   return start, current, previous
 end
@@ -41,7 +42,7 @@ local function sliding_window_counter_idle_at(l, start, current)
 end
 
 local function sliding_window_counter_save(l, start, current, previous)
-  save(l.key, tag(l, num(start) .. ':' .. num(current) .. ':' .. num(previous), l.b),
+  save(l.key, tag(l, num(start) .. ':' .. num(current) .. ':' .. num(previous), l.a, l.b),
     sliding_window_counter_idle_at(l, start, current))
 end
 

@@ -2,7 +2,9 @@
 -- Parameters a limit, b window in microseconds.
 -- State: a list at l.key of 'time:permits' entries, oldest first (requests granted in the
 -- same microsecond share one entry), and the sum of their permits at l.aux. The entries
--- need no numbers to be read: under another window or limit they count as they are.
+-- are the requests themselves and need no numbers to be read: under another window or limit
+-- they count as they are, so here alone a raised limit or a shorter window frees permits
+-- at once.
 
 -- Keeps the log's keys until its newest entry leaves the window; deletes them when empty.
 local function sliding_window_log_expire(l, sum)
