@@ -43,13 +43,13 @@ internal class RedisScriptStore(
      */
     override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
         for (r in requests) checkPermits(r.permits, r.policy)
+        val shared = requests.size > 1 && checkShared(requests)
         val reply = if (cluster && requests.size > 1) {
             SlotGroups(requests, ::stateKey).decide(this, nowMicros)
         } else {
             run(requests, MODE_TAKE, null, nowMicros)
         }
         val decisions = decisions(requests, reply)
-        val shared = requests.size > 1 && requests.map { keys.state(it.policy, it.key) }.toSet().size < requests.size
         for ((i, decision) in decisions.withIndex()) {
             // A level asked together with another level of the same bucket was decided on the
             // sum of both; its denial says nothing about its own permits alone.
@@ -162,6 +162,22 @@ internal class RedisScriptStore(
                 if (allowed) null else DenyReason.LIMITED,
             )
         }
+
+    /**
+     * Returns whether two levels name the same bucket; such levels are asked for their
+     * permits together, which must fit in the bucket's capacity.
+     */
+    private fun checkShared(requests: List<BucketRequest>): Boolean {
+        val sums = HashMap<String, Long>()
+        for (r in requests) {
+            val sum = sums.merge(keys.state(r.policy, r.key), r.permits, Long::plus)!!
+            require(sum <= r.policy.capacity) {
+                "levels asking key '${r.key}' under ${r.policy} for $sum permits together exceed its capacity " +
+                    "${r.policy.capacity}; such a request can never be granted: lower the costs or use distinct policies"
+            }
+        }
+        return sums.size < requests.size
+    }
 
     private fun checkPermits(permits: Long, policy: LimitPolicy) {
         require(permits in 0..policy.capacity) {
