@@ -4,8 +4,8 @@
 --
 -- ARGV: 1 now in epoch microseconds ('' = read Redis TIME), 2 TTL slack in microseconds,
 -- 3 usage retention in milliseconds (0 = no usage counters), 4 mode ('take', 'inspect' or
--- 'refund'), 5 for a refund the time its charge was made at, then 6 fields per level (see
--- limiter.lua).
+-- 'refund'), 5 for a refund the time its charge was made at, else '' or the requests of a
+-- batch, then 6 fields per level (see limiter.lua).
 --
 -- Lua numbers are doubles: every quantity stays below 2^53, division goes through the exact
 -- helpers below, and numbers are written with '%.0f' (tostring keeps only 14 digits).

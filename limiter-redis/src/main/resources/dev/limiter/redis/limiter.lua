@@ -5,10 +5,10 @@
 -- ('' when unused). Its KEYS, in order: the state; the usage counters when usage retention
 -- is on; the sum of a sliding window log.
 --
--- 'take' decides every level on the state as it stands, then charges all of them or none:
--- nothing is written for a refused request. A bucket named by two levels is asked for both
--- levels' permits together. 'inspect' charges nothing; 'refund' gives back what a take at
--- ARGV 5 charged. The reply: now, then per level allowed (1/0), remaining, retryAfter,
+-- 'take' decides every level of a request on the state as it stands, then charges all of
+-- them or none: nothing is written for a refused request. A bucket named by two levels is
+-- asked for both levels' permits together. 'inspect' charges nothing; 'refund' gives back
+-- what a take at ARGV 5 charged. The reply: now, then per level allowed (1/0), remaining, retryAfter,
 -- resetAfter, tokens as numerator and denominator; Redis turns each into an integer reply,
 -- exactly, since every one is a whole number below 2^53.
 
@@ -54,10 +54,10 @@ local function count_usage(l, allowed)
   redis.call('PEXPIRE', l.usage, num(usage_retention))
 end
 
-local function run(commit, cumulative)
+local function run(group, commit, cumulative)
   local out, all = { now }, true
   local asked = {}
-  for _, l in ipairs(levels) do
+  for _, l in ipairs(group) do
     local permits = l.permits
     if cumulative then
       permits = (asked[l.key] or 0) + permits
@@ -72,14 +72,31 @@ local function run(commit, cumulative)
   return out, all
 end
 
-if mode == 'inspect' then return (run(false, false)) end
-if #levels > 1 then
-  local checked, all = run(false, true)
-  if not all then
-    for _, l in ipairs(levels) do count_usage(l, false) end
-    return checked
+-- One request: inspected, or charged all-or-nothing.
+local function request(group)
+  if mode == 'inspect' then return (run(group, false, false)) end
+  if #group > 1 then
+    local checked, all = run(group, false, true)
+    if not all then
+      for _, l in ipairs(group) do count_usage(l, false) end
+      return checked
+    end
   end
+  local out = run(group, true, false)
+  for i, l in ipairs(group) do count_usage(l, out[2 + (i - 1) * 6] == 1) end
+  return out
 end
-local out, all = run(true, false)
-for i, l in ipairs(levels) do count_usage(l, out[2 + (i - 1) * 6] == 1) end
-return out
+
+-- ARGV 5 '' : one request of every level. Else a batch of independent requests, each decided
+-- on its own as above, in order: 'levels' or 'levels@now' (client time) per request, comma
+-- separated; the reply concatenates each request's own reply.
+if ARGV[5] == '' then return request(levels) end
+local reply, first = {}, 1
+for count, at in string.gmatch(ARGV[5], '(%d+)@?(%d*)') do
+  if at ~= '' then now = tonumber(at) end
+  local group = {}
+  for i = first, first + tonumber(count) - 1 do group[#group + 1] = levels[i] end
+  first = first + tonumber(count)
+  for _, v in ipairs(request(group)) do reply[#reply + 1] = v end
+end
+return reply

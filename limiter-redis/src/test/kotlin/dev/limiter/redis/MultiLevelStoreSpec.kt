@@ -11,6 +11,9 @@ import io.kotest.matchers.shouldBe
 import io.lettuce.core.RedisClient
 import io.lettuce.core.event.command.CommandListener
 import io.lettuce.core.event.command.CommandStartedEvent
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -127,6 +130,24 @@ class MultiLevelStoreSpec : FunSpec({
                     }
                 }
             }
+        }
+    }
+
+    test("concurrent requests share script calls, each still decided on its own: exactly the capacity is admitted") {
+        store("batched").use { store ->
+            val policy = LimitPolicy.tokenBucket(100, Rate.perHour(1)).named("batched")
+            evalshas.set(0)
+            val admitted = coroutineScope {
+                (1..1_000).map { i ->
+                    async(Dispatchers.Default) {
+                        store.tryConsumeAll(listOf(BucketRequest("dev-${i % 2}", perKey, 1), BucketRequest("shared", policy, 1)), t0)
+                            .all { it.allowed }
+                    }
+                }.awaitAll().count { it }
+            }
+            admitted shouldBe 20
+            store.inspect("shared", policy, 0, t0).remaining shouldBe 80
+            (evalshas.get() < 1_000) shouldBe true
         }
     }
 

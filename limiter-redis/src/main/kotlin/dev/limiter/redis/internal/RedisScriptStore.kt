@@ -8,6 +8,7 @@ import dev.limiter.DenyReason
 import dev.limiter.KeyUsage
 import dev.limiter.LimitPolicy
 import dev.limiter.redis.RedisStoreOptions
+import io.lettuce.core.cluster.SlotHash
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import kotlinx.coroutines.flow.toList
 
@@ -32,6 +33,17 @@ internal class RedisScriptStore(
     private val usageOn = options.usageRetention.toMillis() > 0
     private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
     private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, Array<String>>()
+    private val batcher = newBatcher()
+    private val batchers = java.util.concurrent.ConcurrentHashMap<Int, DecisionBatcher>()
+
+    private fun newBatcher() = DecisionBatcher(MAX_IN_FLIGHT, MAX_BATCH, clientTime) { requests, batch, now ->
+        run(requests, MODE_TAKE, batch, now)
+    }
+
+    private fun slotOf(r: BucketRequest): Int = SlotHash.getSlot(keys.state(r.policy, r.key))
+
+    /** On a Cluster, requests of one slot are batched together: a script touches one slot. */
+    private fun batcherOfSlot(r: BucketRequest): DecisionBatcher = batchers.getOrPut(slotOf(r)) { newBatcher() }
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
         tryConsumeAll(listOf(BucketRequest(key, policy, permits)), nowMicros)[0]
@@ -44,10 +56,14 @@ internal class RedisScriptStore(
     override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
         for (r in requests) checkPermits(r.permits, r.policy)
         val shared = requests.size > 1 && checkShared(requests)
-        val reply = if (cluster && requests.size > 1) {
-            SlotGroups(requests, ::stateKey).decide(this, nowMicros)
-        } else {
-            run(requests, MODE_TAKE, null, nowMicros)
+        val reply = when {
+            !cluster -> batcher.take(requests, nowMicros)
+            requests.size == 1 -> batcherOfSlot(requests[0]).take(requests, nowMicros)
+            else -> {
+                val slot = slotOf(requests[0])
+                if (requests.all { slotOf(it) == slot }) batcherOfSlot(requests[0]).take(requests, nowMicros)
+                else SlotGroups(requests, ::stateKey).decide(this, nowMicros)
+            }
         }
         val decisions = decisions(requests, reply)
         for ((i, decision) in decisions.withIndex()) {
@@ -92,7 +108,7 @@ internal class RedisScriptStore(
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         checkPermits(permits, policy)
-        val reply = run(listOf(BucketRequest(key, policy, permits)), MODE_INSPECT, null, nowMicros)
+        val reply = run(listOf(BucketRequest(key, policy, permits)), MODE_INSPECT, "", nowMicros)
         return BucketSnapshot(
             tokens = reply.long(0, 4).toDouble() / reply.long(0, 5),
             remaining = reply.long(0, 1),
@@ -131,15 +147,16 @@ internal class RedisScriptStore(
 
     /**
      * Runs the script over [requests] in [mode] (`take`, `inspect` or `refund` of a take made
-     * at [chargedAt]) and returns its reply: the time it ran at, then six numbers per level.
+     * at [fifth], which for a take describes a batch, see `limiter.lua`) and returns its
+     * reply: the time it ran at, then six numbers per level (per request, for a batch).
      */
-    suspend fun run(requests: List<BucketRequest>, mode: String, chargedAt: Long?, nowMicros: Long): List<Any?> {
+    suspend fun run(requests: List<BucketRequest>, mode: String, fifth: String, nowMicros: Long): List<Any?> {
         val args = ArrayList<String>(FIXED_ARGS + LimiterScripts.LEVEL_ARGS * requests.size)
         args += if (clientTime) nowMicros.toString() else ""
         args += slackMicros
         args += usageMillis
         args += mode
-        args += chargedAt?.toString() ?: ""
+        args += fifth
         val scriptKeys = ArrayList<String>(requests.size * 3)
         for (r in requests) {
             val level = levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
@@ -191,6 +208,12 @@ internal class RedisScriptStore(
         const val MODE_TAKE = "take"
         const val MODE_INSPECT = "inspect"
         const val MODE_REFUND = "refund"
+
+        /** Script calls on their way at once before requests queue for a batch. */
+        const val MAX_IN_FLIGHT = 2
+
+        /** The most requests one batched call carries. */
+        const val MAX_BATCH = 128
 
         /** Numbers per level in a script's reply. */
         const val REPLY_FIELDS = 6

@@ -45,7 +45,7 @@ internal class SlotGroups(
         val reply = arrayOfNulls<Any>(1 + REPLY_FIELDS * requests.size)
         val charged = ArrayList<Pair<List<Int>, Long>>()
         for ((g, group) in groups.withIndex()) {
-            val answer = store.run(group.map { requests[it] }, RedisScriptStore.MODE_TAKE, null, nowMicros)
+            val answer = store.run(group.map { requests[it] }, RedisScriptStore.MODE_TAKE, "", nowMicros)
             copy(answer, group, reply)
             if (reply[0] == null) reply[0] = answer[0]
             if (group.indices.all { answer.long(it, 0) == 1L }) {
@@ -55,14 +55,14 @@ internal class SlotGroups(
             var failure: Exception? = null
             for ((earlier, at) in charged) {
                 try {
-                    store.run(earlier.map { requests[it] }, RedisScriptStore.MODE_REFUND, at, nowMicros)
+                    store.run(earlier.map { requests[it] }, RedisScriptStore.MODE_REFUND, at.toString(), nowMicros)
                 } catch (e: Exception) {
                     failure = failure ?: e
                 }
             }
             failure?.let { throw it }
             for (later in groups.drop(g + 1)) {
-                copy(store.run(later.map { requests[it] }, RedisScriptStore.MODE_INSPECT, null, nowMicros), later, reply)
+                copy(store.run(later.map { requests[it] }, RedisScriptStore.MODE_INSPECT, "", nowMicros), later, reply)
             }
             break
         }
