@@ -1,4 +1,4 @@
--- Entry point of the limiter script, after common.lua and every algorithm's file.
+-- Entry point of the limiter script, after common.lua and the files of the algorithms it holds.
 --
 -- Each level of a request takes 6 fields of ARGV from 6 on: algorithm id, permits, '1' when
 -- its state records its numbers (a named policy), and the algorithm's parameters a, b, c
@@ -12,15 +12,8 @@
 -- resetAfter, tokens as numerator and denominator; Redis turns each into an integer reply,
 -- exactly, since every one is a whole number below 2^53.
 
-local decide = {
-  ['token-bucket'] = token_bucket, ['leaky-bucket'] = leaky_bucket, ['fixed-window'] = fixed_window,
-  ['sliding-window-log'] = sliding_window_log, ['sliding-window-counter'] = sliding_window_counter, ['gcra'] = gcra,
-}
-local refund = {
-  ['token-bucket'] = token_bucket_refund, ['leaky-bucket'] = leaky_bucket_refund,
-  ['fixed-window'] = fixed_window_refund, ['sliding-window-log'] = sliding_window_log_refund,
-  ['sliding-window-counter'] = sliding_window_counter_refund, ['gcra'] = gcra_refund,
-}
+-- decide and refund map each algorithm id to its functions; LimiterScripts writes them
+-- just before this file, for the algorithms the script holds.
 
 local levels = {}
 local k = 1

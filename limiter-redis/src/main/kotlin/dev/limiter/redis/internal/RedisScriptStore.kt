@@ -158,7 +158,9 @@ internal class RedisScriptStore(
         args += mode
         args += fifth
         val scriptKeys = ArrayList<String>(requests.size * 3)
+        var algorithms = 0
         for (r in requests) {
+            algorithms = algorithms or (1 shl r.policy.algorithm.ordinal)
             val level = levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
             args += level[0]
             args += r.permits.toString()
@@ -168,7 +170,7 @@ internal class RedisScriptStore(
             if (usageOn) scriptKeys += all[1]
             if (r.policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG) scriptKeys += all[2]
         }
-        return runner.run(LimiterScripts.script, scriptKeys.toTypedArray(), args.toTypedArray())
+        return runner.run(LimiterScripts.forAlgorithms(algorithms), scriptKeys.toTypedArray(), args.toTypedArray())
     }
 
     private fun decisions(requests: List<BucketRequest>, reply: List<Any?>): List<Decision> =
