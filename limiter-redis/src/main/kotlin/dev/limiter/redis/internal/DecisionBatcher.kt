@@ -27,9 +27,10 @@ internal class DecisionBatcher(
     private val maxInFlight: Int,
     private val maxBatch: Int,
     private val clientTime: Boolean,
-    private val runScript: suspend (requests: List<BucketRequest>, batch: String, nowMicros: Long) -> List<Any?>,
+    private val encode: (List<BucketRequest>) -> EncodedLevels,
+    private val runScript: suspend (parts: List<EncodedLevels>, batch: String, nowMicros: Long) -> List<Any?>,
 ) {
-    private class Pending(val requests: List<BucketRequest>, val nowMicros: Long) {
+    private class Pending(val levels: EncodedLevels, val nowMicros: Long) {
         val reply = CompletableDeferred<List<Any?>>()
     }
 
@@ -42,17 +43,18 @@ internal class DecisionBatcher(
 
     /** Decides [requests] (the levels of one request); returns the script's reply for it. */
     suspend fun take(requests: List<BucketRequest>, nowMicros: Long): List<Any?> {
+        val levels = encode(requests)
         val pending = lock.withLock {
             if (inFlight < maxInFlight && queue.isEmpty()) {
                 inFlight++
                 null
             } else {
-                Pending(requests, nowMicros).also { queue.addLast(it) }
+                Pending(levels, nowMicros).also { queue.addLast(it) }
             }
         }
         if (pending == null) {
             try {
-                return runScript(requests, "", nowMicros)
+                return runScript(listOf(levels), "", nowMicros)
             } finally {
                 finished()
             }
@@ -74,13 +76,16 @@ internal class DecisionBatcher(
 
     private suspend fun send(batch: List<Pending>) {
         try {
-            val description = batch.joinToString(",") {
-                if (clientTime) "${it.requests.size}@${it.nowMicros}" else it.requests.size.toString()
+            val description = StringBuilder(batch.size * 4)
+            for (p in batch) {
+                if (description.isNotEmpty()) description.append(',')
+                description.append(p.levels.levels)
+                if (clientTime) description.append('@').append(p.nowMicros)
             }
-            val reply = runScript(batch.flatMap { it.requests }, description, batch[0].nowMicros)
+            val reply = runScript(batch.map { it.levels }, description.toString(), batch[0].nowMicros)
             var offset = 0
             for (p in batch) {
-                val size = 1 + RedisScriptStore.REPLY_FIELDS * p.requests.size
+                val size = 1 + RedisScriptStore.REPLY_FIELDS * p.levels.levels
                 p.reply.complete(reply.subList(offset, offset + size))
                 offset += size
             }

@@ -36,8 +36,8 @@ internal class RedisScriptStore(
     private val batcher = newBatcher()
     private val batchers = java.util.concurrent.ConcurrentHashMap<Int, DecisionBatcher>()
 
-    private fun newBatcher() = DecisionBatcher(MAX_IN_FLIGHT, MAX_BATCH, clientTime) { requests, batch, now ->
-        run(requests, MODE_TAKE, batch, now)
+    private fun newBatcher() = DecisionBatcher(MAX_IN_FLIGHT, MAX_BATCH, clientTime, ::encode) { parts, batch, now ->
+        runEncoded(parts, MODE_TAKE, batch, now)
     }
 
     private fun slotOf(r: BucketRequest): Int = SlotHash.getSlot(keys.state(r.policy, r.key))
@@ -150,14 +150,45 @@ internal class RedisScriptStore(
      * at [fifth], which for a take describes a batch, see `limiter.lua`) and returns its
      * reply: the time it ran at, then six numbers per level (per request, for a batch).
      */
-    suspend fun run(requests: List<BucketRequest>, mode: String, fifth: String, nowMicros: Long): List<Any?> {
-        val args = ArrayList<String>(FIXED_ARGS + LimiterScripts.LEVEL_ARGS * requests.size)
-        args += if (clientTime) nowMicros.toString() else ""
-        args += slackMicros
-        args += usageMillis
-        args += mode
-        args += fifth
-        val scriptKeys = ArrayList<String>(requests.size * 3)
+    suspend fun run(requests: List<BucketRequest>, mode: String, fifth: String, nowMicros: Long): List<Any?> =
+        runEncoded(listOf(encode(requests)), mode, fifth, nowMicros)
+
+    /** Runs the script over the levels of [parts], as [run] does over requests. */
+    suspend fun runEncoded(parts: List<EncodedLevels>, mode: String, fifth: String, nowMicros: Long): List<Any?> {
+        var algorithms = 0
+        var argCount = FIXED_ARGS
+        var keyCount = 0
+        for (p in parts) {
+            algorithms = algorithms or p.algorithms
+            argCount += p.args.size
+            keyCount += p.keys.size
+        }
+        val args = arrayOfNulls<String>(argCount)
+        args[0] = if (clientTime) nowMicros.toString() else ""
+        args[1] = slackMicros
+        args[2] = usageMillis
+        args[3] = mode
+        args[4] = fifth
+        val scriptKeys = arrayOfNulls<String>(keyCount)
+        var a = FIXED_ARGS
+        var k = 0
+        for (p in parts) {
+            p.args.copyInto(args, a)
+            a += p.args.size
+            p.keys.copyInto(scriptKeys, k)
+            k += p.keys.size
+        }
+        @Suppress("UNCHECKED_CAST")
+        return runner.run(LimiterScripts.forAlgorithms(algorithms), scriptKeys as Array<String>, args as Array<String>)
+    }
+
+    /**
+     * The keys and ARGV of [requests]' levels; done by the caller's thread, so that a batch
+     * only concatenates them on the thread that sends it.
+     */
+    fun encode(requests: List<BucketRequest>): EncodedLevels {
+        val args = ArrayList<String>(LimiterScripts.LEVEL_ARGS * requests.size)
+        val scriptKeys = ArrayList<String>(requests.size)
         var algorithms = 0
         for (r in requests) {
             algorithms = algorithms or (1 shl r.policy.algorithm.ordinal)
@@ -165,12 +196,12 @@ internal class RedisScriptStore(
             args += level[0]
             args += r.permits.toString()
             for (i in 2 until level.size) args += level[i]
-            val all = keys.all(r.policy, r.key)
-            scriptKeys += all[0]
-            if (usageOn) scriptKeys += all[1]
-            if (r.policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG) scriptKeys += all[2]
+            val state = keys.state(r.policy, r.key)
+            scriptKeys += state
+            if (usageOn) scriptKeys += "$state:u"
+            if (r.policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG) scriptKeys += "$state:n"
         }
-        return runner.run(LimiterScripts.forAlgorithms(algorithms), scriptKeys.toTypedArray(), args.toTypedArray())
+        return EncodedLevels(requests.size, algorithms, scriptKeys.toTypedArray(), args.toTypedArray())
     }
 
     private fun decisions(requests: List<BucketRequest>, reply: List<Any?>): List<Decision> =
@@ -225,3 +256,6 @@ internal class RedisScriptStore(
             (this[1 + level * REPLY_FIELDS + field] as Number).toLong()
     }
 }
+
+/** The keys and ARGV of the levels of one request (or several), ready to join a script call. */
+internal class EncodedLevels(val levels: Int, val algorithms: Int, val keys: Array<String>, val args: Array<String>)
