@@ -55,6 +55,15 @@ public interface BucketStore : AutoCloseable {
 
     /** Releases the store's resources; the default does nothing. */
     override fun close() {}
+
+    public companion object {
+        /**
+         * Returns a store that answers through [store], a store written in Java with
+         * `CompletableFuture`s; closing it closes [store].
+         */
+        @JvmStatic
+        public fun fromAsync(store: AsyncBucketStore): BucketStore = AsyncBucketStoreAdapter(store)
+    }
 }
 
 /**
@@ -72,10 +81,23 @@ public class BucketSnapshot(
     /** The policy's capacity or window limit. */
     public val limit: Long,
     /** Microseconds until the permits asked about can be taken; 0 when they can be now. */
-    public val retryAfterMicros: Long,
+    @get:JvmSynthetic public val retryAfterMicros: Long,
     /** Microseconds until the bucket is full (or the window empty) again. */
-    public val resetAfterMicros: Long,
+    @get:JvmSynthetic public val resetAfterMicros: Long,
 ) {
+    /**
+     * Creates a snapshot with its waits as durations, kept to the microsecond; for stores
+     * written in Java.
+     */
+    public constructor(tokens: Double, remaining: Long, limit: Long, retryAfter: java.time.Duration, resetAfter: java.time.Duration) :
+        this(tokens, remaining, limit, Decision.toMicros(retryAfter), Decision.toMicros(resetAfter))
+
+    /** How long until the permits asked about can be taken; zero when they can be now. */
+    public val retryAfter: java.time.Duration get() = java.time.Duration.of(retryAfterMicros, java.time.temporal.ChronoUnit.MICROS)
+
+    /** How long until the bucket is full (or the window empty) again. */
+    public val resetAfter: java.time.Duration get() = java.time.Duration.of(resetAfterMicros, java.time.temporal.ChronoUnit.MICROS)
+
     override fun equals(other: Any?): Boolean = other is BucketSnapshot && other.tokens == tokens &&
         other.remaining == remaining && other.limit == limit &&
         other.retryAfterMicros == retryAfterMicros && other.resetAfterMicros == resetAfterMicros

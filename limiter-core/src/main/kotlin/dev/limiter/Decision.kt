@@ -10,7 +10,8 @@ import java.time.Duration
  * it already is.
  */
 public class Decision internal constructor(
-    /** Whether the permits were granted. */
+    /** Whether the permits were granted; Java reads it as `isAllowed()`. */
+    @get:JvmName("isAllowed")
     public val allowed: Boolean,
     /** Requests of cost 1 still allowed right now, after this decision. */
     public val remaining: Long,
@@ -105,8 +106,11 @@ public class Decision internal constructor(
             resetAfter: Duration = Duration.ZERO,
         ): Decision = Decision(false, remaining, limit, toMicros(retryAfter), toMicros(resetAfter), key, reason)
 
-        /** Creates a decision from durations in microseconds, without allocating durations; for stores. */
-        @JvmStatic
+        /**
+         * Creates a decision from durations in microseconds, without allocating durations; for
+         * stores written in Kotlin. Hidden from Java, which uses the constructor with durations.
+         */
+        @JvmSynthetic
         public fun fromMicros(
             allowed: Boolean,
             remaining: Long,

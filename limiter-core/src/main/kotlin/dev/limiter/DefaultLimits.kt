@@ -1,3 +1,5 @@
+@file:JvmName("DefaultLimitsPolicies")
+
 package dev.limiter
 
 import dev.limiter.config.internal.DurationText

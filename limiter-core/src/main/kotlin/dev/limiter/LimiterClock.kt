@@ -1,3 +1,5 @@
+@file:JvmName("LimiterClocks")
+
 package dev.limiter
 
 /**

@@ -1,3 +1,5 @@
+@file:JvmName("RateLimitedProxies")
+
 package dev.limiter
 
 import java.lang.reflect.InvocationHandler

@@ -1,3 +1,5 @@
+@file:JvmName("RateLimiters")
+
 package dev.limiter
 
 import java.time.Instant
@@ -24,6 +26,7 @@ public interface RateLimiter : AutoCloseable {
     public val policy: LimitPolicy
 
     /** Takes [permits] now if available; never waits. */
+    @JvmSynthetic
     public suspend fun tryAcquire(key: String = DEFAULT_KEY, permits: Long = 1): Decision
 
     /**
@@ -34,6 +37,7 @@ public interface RateLimiter : AutoCloseable {
      *
      * @throws IllegalArgumentException when [permits] exceeds the policy's capacity.
      */
+    @JvmSynthetic
     public suspend fun acquire(key: String = DEFAULT_KEY, permits: Long = 1L, maxWait: Duration = Duration.INFINITE): Decision
 
     /**
@@ -41,6 +45,7 @@ public interface RateLimiter : AutoCloseable {
      *
      * @throws IllegalArgumentException when [permits] exceeds the policy's capacity.
      */
+    @JvmSynthetic
     public suspend fun queueRequest(key: String = DEFAULT_KEY, priority: Int = 0, maxWait: Duration, permits: Long = 1L): Decision
 
     /**
@@ -48,6 +53,7 @@ public interface RateLimiter : AutoCloseable {
      *
      * @throws RateLimitExceededException when the permits are not granted within [maxWait].
      */
+    @JvmSynthetic
     public suspend fun <T> queueRequest(
         key: String,
         priority: Int,
@@ -61,15 +67,19 @@ public interface RateLimiter : AutoCloseable {
     }
 
     /** Returns the permits in [key]'s bucket now: exact, fractional for token buckets. */
+    @JvmSynthetic
     public suspend fun tokenCount(key: String = DEFAULT_KEY): Double
 
     /** Returns how many requests of cost 1 [key] may make right now. */
+    @JvmSynthetic
     public suspend fun remainingQuota(key: String = DEFAULT_KEY): Long
 
     /** Returns the instant at which [permits] can be taken from [key]; now if they can be taken now. */
+    @JvmSynthetic
     public suspend fun nextAvailableTimestamp(key: String = DEFAULT_KEY, permits: Long = 1L): Instant
 
     /** Forgets [key]'s bucket: the next request finds it full. */
+    @JvmSynthetic
     public suspend fun reset(key: String = DEFAULT_KEY)
 
     /** Returns counts across every key since the limiter was created. */

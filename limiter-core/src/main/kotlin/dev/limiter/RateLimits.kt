@@ -53,6 +53,7 @@ public class RateLimits @JvmOverloads constructor(
      * @throws IllegalArgumentException when [permits] is below 1 or above the capacity of a
      * level, so that the request could never be granted.
      */
+    @JvmSynthetic
     public suspend fun check(key: String, endpoint: String? = null, address: String? = null, permits: Long? = null): Decision {
         val current = snapshot
         val config = current.config
@@ -62,6 +63,7 @@ public class RateLimits @JvmOverloads constructor(
         val global = config.global?.let { Level(it, GLOBAL_BUCKET, own.permits) }
         global?.requireGrantable()
         return locks.withLock(key) { decide(key, own, global) }
+            .also { usageTracker.record(key, it, own.permits) } // cfgstore: until the engine rewrite records every decision
     }
 
     /**
@@ -123,6 +125,7 @@ public class RateLimits @JvmOverloads constructor(
      * right now, consuming nothing: the level with the fewest requests left, or the one that
      * would refuse.
      */
+    @JvmSynthetic
     public suspend fun status(key: String, endpoint: String? = null, address: String? = null): Decision {
         val own = Level.forRequest(snapshot.config, key, endpoint, null)
         val bucket = store.inspect(own.bucketKey(key), own.policy, own.permits, clock.nowMicros())
@@ -150,10 +153,24 @@ public class RateLimits @JvmOverloads constructor(
     private var adaptation: Pair<AdaptiveLimits, Set<String>>? = null
 
     /** Returns [key]'s usage: cluster-wide when the store shares usage (Redis), this node's otherwise. */
+    @JvmSynthetic
     public suspend fun usage(key: String): KeyUsage = usageTracker.usage(key)
 
     /** Returns the [limit] busiest keys, busiest first; cluster-wide when the store shares usage. */
+    @JvmSynthetic
     public suspend fun topKeys(limit: Int = 10): List<KeyUsage> = usageTracker.topKeys(limit)
+
+    /** Blocking form of [status] for Java callers. */
+    @JvmOverloads
+    public fun statusBlocking(key: String, endpoint: String? = null, address: String? = null): Decision =
+        runBlocking { status(key, endpoint, address) }
+
+    /** Blocking form of [usage] for Java callers. */
+    public fun usageBlocking(key: String): KeyUsage = runBlocking { usage(key) }
+
+    /** Blocking form of [topKeys] for Java callers. */
+    @JvmOverloads
+    public fun topKeysBlocking(limit: Int = 10): List<KeyUsage> = runBlocking { topKeys(limit) }
 
     /** Counts every decision of this engine; cluster-wide when the store shares usage. */
     internal val usageTracker: EngineUsage = EngineUsage.forStore(store, clock)
@@ -161,6 +178,7 @@ public class RateLimits @JvmOverloads constructor(
     /** Closes the policies' limiters; the store stays open. */
     override fun close() {
         snapshot.limiters.values.forEach { it.close() }
+        usageTracker.close() // cfgstore: stops the usage flush loop (last flush first)
     }
 
     private suspend fun decide(key: String, own: Level, global: Level?): Decision {

@@ -62,9 +62,9 @@ class FaultToleranceJavaTest {
 
         LimitPolicy policy = LimitPolicy.tokenBucket(3, Rate.perSecond(1));
         try (BlockingRateLimiter limiter = RateLimiter.builder(policy).store(store).clock(clock).build()) {
-            assertTrue(limiter.tryAcquire("dev-42", 3).getAllowed());
-            assertFalse(limiter.tryAcquire("dev-42").getAllowed());
-            assertTrue(limiter.tryAcquire("other").getAllowed());
+            assertTrue(limiter.tryAcquire("dev-42", 3).isAllowed());
+            assertFalse(limiter.tryAcquire("dev-42").isAllowed());
+            assertTrue(limiter.tryAcquire("other").isAllowed());
         }
         assertEquals(BackendState.FALLBACK, store.getBackendState());
         assertEquals(2, primary.calls);

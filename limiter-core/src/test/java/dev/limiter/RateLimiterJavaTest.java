@@ -23,12 +23,12 @@ class RateLimiterJavaTest {
         MockClock clock = new MockClock(START);
         LimitPolicy policy = LimitPolicy.tokenBucket(3, Rate.parse("10/s"));
         try (BlockingRateLimiter limiter = RateLimiter.builder(policy).clock(clock).store(new LocalBucketStore()).build()) {
-            assertTrue(limiter.tryAcquire("dev-42").getAllowed());
+            assertTrue(limiter.tryAcquire("dev-42").isAllowed());
             assertEquals(1, limiter.tryAcquire("dev-42").getRemaining());
             Decision last = limiter.tryAcquire("dev-42", 1);
-            assertTrue(last.getAllowed());
+            assertTrue(last.isAllowed());
             Decision denied = limiter.tryAcquire("dev-42");
-            assertFalse(denied.getAllowed());
+            assertFalse(denied.isAllowed());
             assertEquals(DenyReason.LIMITED, denied.getReason());
             assertEquals(Duration.ofMillis(100), denied.getRetryAfter());
             assertEquals(Duration.ofMillis(300), denied.getResetAfter());
@@ -62,7 +62,7 @@ class RateLimiterJavaTest {
     void blockingAcquireWaitsForTheMockClock() throws Exception {
         MockClock clock = new MockClock(START);
         try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.gcra(Rate.perSecond(2), 1)).clock(clock).build()) {
-            assertTrue(limiter.tryAcquire("k").getAllowed());
+            assertTrue(limiter.tryAcquire("k").isAllowed());
             AtomicBoolean done = new AtomicBoolean();
             Thread mover = new Thread(() -> {
                 while (!done.get()) {
@@ -74,7 +74,7 @@ class RateLimiterJavaTest {
             Decision decision = limiter.acquire("k", 1, Duration.ofSeconds(10));
             done.set(true);
             mover.join();
-            assertTrue(decision.getAllowed());
+            assertTrue(decision.isAllowed());
             assertEquals(START.plusMillis(500), clock.instant());
         }
     }
@@ -104,7 +104,7 @@ class RateLimiterJavaTest {
             clock.advance(Duration.ofSeconds(1));
             assertEquals(1.0, limiter.getTokenCount("k"));
             CompletableFuture<Decision> granted = limiter.queueRequestAsync("k", 0, Duration.ofMinutes(1));
-            assertTrue(granted.get(5, TimeUnit.SECONDS).getAllowed());
+            assertTrue(granted.get(5, TimeUnit.SECONDS).isAllowed());
         }
     }
 
@@ -140,7 +140,7 @@ class RateLimiterJavaTest {
         LimiterListener listener = new LimiterListener() {
             @Override
             public void onDecision(LimitPolicy policy, Decision decision, long waitedMicros, boolean queued) {
-                seen.add(decision.getAllowed());
+                seen.add(decision.isAllowed());
             }
 
             @Override
@@ -151,9 +151,9 @@ class RateLimiterJavaTest {
         try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.slidingWindowLog(2, Duration.ofMinutes(1)))
                 .clock(new MockClock(START)).listener(listener).maxQueueSize(10).priorityAging(Duration.ofSeconds(5)).build()) {
             BlockingRateLimiter.Scoped dev7 = limiter.scopeByKey("dev-7");
-            assertTrue(dev7.tryAcquire().getAllowed());
-            assertTrue(dev7.tryAcquire(1).getAllowed());
-            assertFalse(dev7.tryAcquire().getAllowed());
+            assertTrue(dev7.tryAcquire().isAllowed());
+            assertTrue(dev7.tryAcquire(1).isAllowed());
+            assertFalse(dev7.tryAcquire().isAllowed());
             assertEquals(0, dev7.getRemainingQuota());
             assertEquals("dev-7", dev7.getKey());
             assertEquals(List.of(true, true, false), seen);

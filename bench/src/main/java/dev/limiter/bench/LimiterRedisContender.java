@@ -28,7 +28,7 @@ final class LimiterRedisContender implements Contender {
 
     @Override
     public boolean decide(String key) {
-        return limiter.tryAcquire(key).getAllowed();
+        return limiter.tryAcquire(key).isAllowed();
     }
 
     @Override

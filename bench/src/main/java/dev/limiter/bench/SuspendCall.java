@@ -7,6 +7,7 @@ import kotlin.coroutines.Continuation;
 import kotlin.coroutines.CoroutineContext;
 import kotlin.coroutines.EmptyCoroutineContext;
 import kotlin.coroutines.intrinsics.IntrinsicsKt;
+import kotlin.jvm.functions.Function3;
 
 /**
  * Calls the Kotlin suspend {@code RateLimiter.tryAcquire} from Java the way compiled Kotlin
@@ -25,9 +26,17 @@ final class SuspendCall implements Continuation<Object> {
     private volatile Object result = NOTHING;
     private long suspensions;
 
+    private RateLimiter lastLimiter;
+    private Function3<String, Long, Continuation<? super Decision>, Object> tryAcquire;
+
     /** Returns the decision of {@code limiter.tryAcquire(key, permits)}. */
+    @SuppressWarnings("unchecked")
     Decision tryAcquire(RateLimiter limiter, String key, long permits) {
-        Object answer = limiter.tryAcquire(key, permits, this);
+        if (limiter != lastLimiter) {
+            tryAcquire = (Function3<String, Long, Continuation<? super Decision>, Object>) SuspendRefs.tryAcquireRef(limiter);
+            lastLimiter = limiter;
+        }
+        Object answer = tryAcquire.invoke(key, permits, this);
         if (answer == IntrinsicsKt.getCOROUTINE_SUSPENDED()) {
             answer = await();
         }

@@ -20,7 +20,11 @@ public interface ConfigStore : AutoCloseable {
      */
     public suspend fun publish(yaml: String, expectedVersion: Long?, author: String? = null): PublishResult
 
-    /** Emits each version published from now on, on every node, in order. */
+    /**
+     * Emits each version published from now on, on every node, in order. A store may first
+     * emit the latest version it holds (so that a collector that started just after a publish
+     * does not miss it); followers recognise a version they already have by its number.
+     */
     public fun updates(): Flow<VersionedConfig>
 
     /** Returns up to [limit] versions, newest first. */

@@ -1,6 +1,7 @@
 package dev.limiter.config
 
 import dev.limiter.LimitPolicy
+import dev.limiter.adaptive.AdaptiveConfig
 import dev.limiter.config.internal.AccessList
 import dev.limiter.config.internal.Endpoints
 import dev.limiter.config.internal.LimitsConfigReader
@@ -30,6 +31,8 @@ public class LimitsConfig @JvmOverloads constructor(
     denylist: List<String> = emptyList(),
     /** A ceiling shared by all keys, checked on top of each key's own limit; `null` for none. */
     public val global: LimitPolicy? = null,
+    /** Adaptive scaling of named policies under load (the `adaptive:` section); `null` for none. */
+    public val adaptive: AdaptiveConfig? = null,
 ) {
     /** Policies by name, each labelled with its name. */
     public val policies: Map<String, LimitPolicy> =
@@ -70,13 +73,13 @@ public class LimitsConfig @JvmOverloads constructor(
     override fun equals(other: Any?): Boolean = other is LimitsConfig &&
         other.policies == policies &&
         other.defaultPolicy == defaultPolicy && other.keys == keys && other.endpoints == endpoints &&
-        other.allowlist == allowlist && other.denylist == denylist && other.global == global
+        other.allowlist == allowlist && other.denylist == denylist && other.global == global && other.adaptive == adaptive
 
-    override fun hashCode(): Int = listOf(policies, defaultPolicy, keys, endpoints, allowlist, denylist, global).hashCode()
+    override fun hashCode(): Int = listOf(policies, defaultPolicy, keys, endpoints, allowlist, denylist, global, adaptive).hashCode()
 
     override fun toString(): String =
         "LimitsConfig(policies=${policies.keys}, defaultPolicy=$defaultPolicy, keys=${keys.size}, " +
-            "endpoints=${endpoints.keys}, allowlist=${allowlist.size}, denylist=${denylist.size}, global=$global)"
+            "endpoints=${endpoints.keys}, allowlist=${allowlist.size}, denylist=${denylist.size}, global=$global, adaptive=$adaptive)"
 
     public companion object {
         /**

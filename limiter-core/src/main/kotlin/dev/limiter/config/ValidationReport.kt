@@ -1,3 +1,5 @@
+@file:JvmName("LimitsValidation")
+
 package dev.limiter.config
 
 /**

@@ -102,24 +102,36 @@ public class FakeRateLimiter private constructor(
     /** Returns a fake with the same answers reading time from [clock], with no calls recorded. */
     public fun withClock(clock: LimiterClock): FakeRateLimiter = FakeRateLimiter(policy, clock, answers.fresh())
 
+    @JvmSynthetic
+
     override suspend fun tryAcquire(key: String, permits: Long): Decision =
         decide(FakeCall.Operation.TRY_ACQUIRE, key, permits, priority = null, maxWait = null)
+
+    @JvmSynthetic
 
     override suspend fun acquire(key: String, permits: Long, maxWait: Duration): Decision =
         decide(FakeCall.Operation.ACQUIRE, key, permits, priority = 0, maxWait = maxWait)
 
+    @JvmSynthetic
+
     override suspend fun queueRequest(key: String, priority: Int, maxWait: Duration, permits: Long): Decision =
         decide(FakeCall.Operation.QUEUE_REQUEST, key, permits, priority, maxWait)
+
+    @JvmSynthetic
 
     override suspend fun tokenCount(key: String): Double {
         record(FakeCall.Operation.TOKEN_COUNT, key, null, null, null, null)
         return current(key).remaining.toDouble()
     }
 
+    @JvmSynthetic
+
     override suspend fun remainingQuota(key: String): Long {
         record(FakeCall.Operation.REMAINING_QUOTA, key, null, null, null, null)
         return current(key).remaining
     }
+
+    @JvmSynthetic
 
     override suspend fun nextAvailableTimestamp(key: String, permits: Long): Instant {
         checkOpen()
@@ -127,6 +139,8 @@ public class FakeRateLimiter private constructor(
         record(FakeCall.Operation.NEXT_AVAILABLE_TIMESTAMP, key, permits, null, null, null)
         return MockClock.fromNanos(clock.nowNanos()).plus(current(key).retryAfter)
     }
+
+    @JvmSynthetic
 
     override suspend fun reset(key: String) {
         record(FakeCall.Operation.RESET, key, null, null, null, null)

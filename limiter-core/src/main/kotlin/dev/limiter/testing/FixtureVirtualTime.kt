@@ -1,3 +1,5 @@
+@file:JvmName("FixtureVirtualTime")
+
 package dev.limiter.testing
 
 import dev.limiter.testing.internal.FixtureTime

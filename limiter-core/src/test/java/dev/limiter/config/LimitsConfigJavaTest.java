@@ -50,7 +50,7 @@ class LimitsConfigJavaTest {
     void rateLimitsCheckFromJava() {
         try (RateLimits limits = new RateLimits(LimitsConfig.parse(YAML), new LocalBucketStore(), new MockClock())) {
             Decision report = limits.checkBlocking("dev-7", "POST /reports");
-            assertTrue(report.getAllowed());
+            assertTrue(report.isAllowed());
             assertEquals(10, report.getRemaining());
             assertEquals(39, limits.checkBlocking("dev-7").getRemaining());
             assertEquals(DenyReason.DENYLISTED, limits.checkBlocking("abuser-1").getReason());

@@ -25,8 +25,8 @@ class FakeRateLimiterJavaTest {
         FakeRateLimiter fake = new FakeRateLimiter();
         BlockingRateLimiter limiter = fake.asBlocking();
 
-        assertTrue(limiter.tryAcquire("dev-42").getAllowed());
-        assertTrue(limiter.tryAcquire("dev-42", 5).getAllowed());
+        assertTrue(limiter.tryAcquire("dev-42").isAllowed());
+        assertTrue(limiter.tryAcquire("dev-42", 5).isAllowed());
 
         List<FakeCall> calls = fake.getCalls();
         assertEquals(2, calls.size());
@@ -42,7 +42,7 @@ class FakeRateLimiterJavaTest {
         BlockingRateLimiter limiter = fake.asBlocking();
 
         Decision now = limiter.tryAcquire("k");
-        assertFalse(now.getAllowed());
+        assertFalse(now.isAllowed());
         assertEquals(DenyReason.LIMITED, now.getReason());
         assertEquals(Duration.ofMillis(250), now.getRetryAfter());
 
@@ -58,8 +58,8 @@ class FakeRateLimiterJavaTest {
         FakeRateLimiter fake = FakeRateLimiter.scripted((key, permits) -> key.startsWith("paid-"));
         BlockingRateLimiter limiter = fake.asBlocking();
 
-        assertTrue(limiter.tryAcquire("paid-1").getAllowed());
-        assertFalse(limiter.tryAcquire("free-1").getAllowed());
+        assertTrue(limiter.tryAcquire("paid-1").isAllowed());
+        assertFalse(limiter.tryAcquire("free-1").isAllowed());
         assertEquals(1, fake.callsFor("free-1").size());
         assertEquals(1, fake.grantedCount("paid-1"));
     }

@@ -63,7 +63,7 @@ class TestRateLimiterFixtureJavaTest {
         assertEquals(1, fixture.getMockClock().getWaiters());
 
         fixture.advanceTime(Duration.ofMillis(100));
-        assertTrue(waiting.get(10, TimeUnit.SECONDS).getAllowed());
+        assertTrue(waiting.get(10, TimeUnit.SECONDS).isAllowed());
         fixture.assertDenied("q");
     }
 

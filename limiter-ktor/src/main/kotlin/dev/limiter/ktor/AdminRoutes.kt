@@ -1,3 +1,5 @@
+@file:JvmName("AdminRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.config.LimitsConfig
@@ -26,8 +28,9 @@ import kotlinx.serialization.json.putJsonObject
  * without a token, 403 with a wrong one); returns the admin subtree. They are never rate
  * limited themselves.
  *
- * - `GET {path}/config`: the limits in force, as YAML.
- * - `PUT {path}/config`: replaces them with the YAML body; 400 with every error when invalid.
+ * - `GET {path}/config`, `PUT {path}/config` (`ETag` / `If-Match`), `GET {path}/config/history`,
+ *   `POST {path}/config/rollback/{version}`: the shared config, see [configAdminRoutes].
+ * - `GET {path}/usage/top`, `GET {path}/usage/{key}`: usage counts, see [usageAdminRoutes].
  * - `GET {path}/keys/{key}?policy=`: a key's tokens, remaining quota and next available instant.
  * - `DELETE {path}/keys/{key}?policy=`: resets a key's bucket; 204.
  * - `GET {path}/stats`: usage counts per policy on this node.
@@ -43,27 +46,8 @@ public fun Route.rateLimitAdmin(token: String, path: String = "/admin/limits"): 
 }
 
 private fun Route.adminRoutes(enforcer: LimitEnforcer) {
-    get("/config") {
-        call.respondText(enforcer.config.toYaml(), ContentType("application", "yaml"))
-    }
-    put("/config") {
-        val yaml = call.receiveText()
-        val report = LimitsConfig.validate(yaml)
-        if (!report.isValid) {
-            call.respondProblem(HttpStatusCode.BadRequest, "invalid-config", "The config has ${report.errors.size} problem(s).") {
-                put("errors", buildJsonArray {
-                    report.errors.forEach { e ->
-                        add(buildJsonObject {
-                            put("path", e.path); put("line", e.line); put("column", e.column); put("message", e.message)
-                        })
-                    }
-                })
-            }
-            return@put
-        }
-        enforcer.update(LimitsConfig.parse(yaml))
-        call.respondJson(buildJsonObject { put("status", "applied"); put("policies", enforcer.config.policies.size) })
-    }
+    configAdminRoutes() // cfgstore: GET/PUT config, history, rollback (ConfigAdminRoutes.kt)
+    usageAdminRoutes() // cfgstore: usage/top, usage/{key} (UsageAdminRoutes.kt)
     get("/keys/{key}") {
         val target = call.adminTarget(enforcer) ?: return@get
         val (policy, bucketKey) = target

@@ -1,3 +1,5 @@
+@file:JvmName("AdminTokens")
+
 package dev.limiter.ktor
 
 import dev.limiter.ktor.internal.respondProblem

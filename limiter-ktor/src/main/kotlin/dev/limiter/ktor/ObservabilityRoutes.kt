@@ -1,3 +1,5 @@
+@file:JvmName("ObservabilityRouting")
+
 package dev.limiter.ktor
 
 import dev.limiter.LimitPolicy

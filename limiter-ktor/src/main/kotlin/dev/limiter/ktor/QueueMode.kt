@@ -14,7 +14,7 @@ import kotlin.time.Duration
  */
 public class QueueMode(
     /** The longest a call waits for its permits; must be positive. */
-    public val maxWait: Duration,
+    @get:JvmSynthetic public val maxWait: Duration,
     /**
      * Computes a call's priority, for example from its tier or a header; `null` to use the
      * plugin's `queuePriority` (0 unless configured).

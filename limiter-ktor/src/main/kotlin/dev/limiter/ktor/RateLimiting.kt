@@ -1,5 +1,8 @@
+@file:JvmName("RateLimitingPlugin")
+
 package dev.limiter.ktor
 
+import dev.limiter.ktor.internal.ConfigFollowing
 import dev.limiter.ktor.internal.LimitEnforcer
 import dev.limiter.ktor.internal.MissingKeyProblem
 import dev.limiter.ktor.internal.Verdict
@@ -35,6 +38,7 @@ public val RateLimiting: ApplicationPlugin<RateLimitingConfig> =
         pluginConfig.validate()
         val enforcer = LimitEnforcer(pluginConfig)
         application.attributes.put(EnforcerKey, enforcer)
+        ConfigFollowing.install(application, enforcer, pluginConfig.configStore) // cfgstore: engine follows the config store
         application.routing { install(RateLimitInterceptors) { this.enforcer = enforcer } }
         application.monitor.subscribe(ApplicationStopped) { enforcer.close() }
     }

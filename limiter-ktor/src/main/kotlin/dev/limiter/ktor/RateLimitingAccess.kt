@@ -1,3 +1,5 @@
+@file:JvmName("RateLimitingAccess")
+
 package dev.limiter.ktor
 
 import dev.limiter.Decision

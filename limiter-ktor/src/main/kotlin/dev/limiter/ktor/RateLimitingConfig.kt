@@ -5,6 +5,7 @@ import dev.limiter.LimitPolicy
 import dev.limiter.LimiterClock
 import dev.limiter.LocalBucketStore
 import dev.limiter.RateLimiterBuilder
+import dev.limiter.config.ConfigStore
 import dev.limiter.config.LimitsConfig
 import io.ktor.server.application.ApplicationCall
 import io.ktor.server.auth.UserIdPrincipal
@@ -27,6 +28,13 @@ public class RateLimitingConfig {
 
     /** Where buckets live: an in-memory [LocalBucketStore] by default, a Redis store to share them. */
     public var store: BucketStore = LocalBucketStore()
+
+    /**
+     * Where the limits are published and followed (cfgstore): every node on the same store
+     * enforces its latest version, and the admin routes publish through it. `null` (the
+     * default) keeps them in this node's memory; a `RedisConfigStore` shares them.
+     */
+    public var configStore: ConfigStore? = null
 
     /** The time source of every limiter; [LimiterClock.SYSTEM] by default. */
     public var clock: LimiterClock = LimiterClock.SYSTEM

@@ -1,3 +1,5 @@
+@file:JvmName("RouteLimiting")
+
 package dev.limiter.ktor
 
 import dev.limiter.LimitPolicy

@@ -15,6 +15,9 @@ import dev.limiter.LimiterClock
 import dev.limiter.Rate
 import dev.limiter.redis.internal.RedisConnections
 import dev.limiter.redis.internal.RedisScriptStore
+import dev.limiter.redis.internal.RedisUsageStore // cfgstore
+import dev.limiter.SharedUsageStore // cfgstore
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection // cfgstore
 import io.lettuce.core.ExperimentalLettuceCoroutinesApi
 import io.lettuce.core.RedisClient
 import io.lettuce.core.api.StatefulRedisConnection
@@ -23,6 +26,7 @@ import io.lettuce.core.cluster.RedisClusterClient
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection
 import io.lettuce.core.cluster.api.coroutines
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
+import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 
@@ -48,12 +52,14 @@ import kotlinx.coroutines.withTimeoutOrNull
  * Thread-safe; create one per application and share it between limiters.
  */
 public class RedisBucketStore internal constructor(
-    commands: RedisClusterCoroutinesCommands<String, String>,
+    internal val commands: RedisClusterCoroutinesCommands<String, String>, // cfgstore: read by RedisConfigStore
     /** The settings this store runs with. */
     public val options: RedisStoreOptions,
+    /** Opens a pub/sub connection to the same Redis; `null` over a caller's connection. cfgstore: for RedisConfigStore. */
+    internal val openPubSub: (() -> StatefulRedisPubSubConnection<String, String>)? = null,
     cluster: Boolean = false,
     private val onClose: () -> Unit,
-) : BucketStore, BackendStateSource {
+) : BucketStore, BackendStateSource, SharedUsageStore by RedisUsageStore(commands, options.keyPrefix) { // cfgstore: cluster-wide usage
     private val direct = RedisScriptStore(commands, options, cluster)
 
     @Volatile
@@ -139,7 +145,12 @@ public class RedisBucketStore internal constructor(
      * zero or the key has had no request within it. Requests answered by this node's deny
      * cache or by a fallback are not counted. Redis errors propagate.
      */
+    @JvmSynthetic
     public suspend fun usage(key: String, policy: LimitPolicy): KeyUsage = direct.usage(key, policy)
+
+    /** [usage] for Java callers: completes with [key]'s counts under [policy]. */
+    public fun usageAsync(key: String, policy: LimitPolicy): java.util.concurrent.CompletableFuture<KeyUsage> =
+        kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.Dispatchers.Unconfined).future { direct.usage(key, policy) }
 
     /** Keys this node answers from its deny cache right now. */
     internal val denyCacheSize: Int get() = direct.denyCacheSize

@@ -35,9 +35,9 @@ class RedisBucketStoreJavaTest {
                     new FaultToleranceSettings().withCommandTimeout(Duration.ofMillis(200)));
             assertEquals(BackendState.PRIMARY, store.getBackendState());
             assertEquals(BackendState.PRIMARY, tolerant.getState());
-            assertTrue(limiter.tryAcquire("dev-42", 3).getAllowed());
+            assertTrue(limiter.tryAcquire("dev-42", 3).isAllowed());
             Decision denied = limiter.tryAcquire("dev-42");
-            assertFalse(denied.getAllowed());
+            assertFalse(denied.isAllowed());
             // One token an hour, counted on Redis's clock from the first request.
             assertTrue(denied.getRetryAfter().compareTo(Duration.ofMinutes(59)) > 0, denied.toString());
             assertTrue(denied.getRetryAfter().compareTo(Duration.ofHours(1)) <= 0, denied.toString());
@@ -54,7 +54,7 @@ class RedisBucketStoreJavaTest {
                     .withTimeSource(RedisStoreOptions.TimeSource.CLIENT);
             RedisBucketStore store = RedisBucketStore.of(connection, options);
             BlockingRateLimiter limiter = RateLimiter.builder(policy).store(store).build();
-            assertTrue(limiter.tryAcquire("k").getAllowed());
+            assertTrue(limiter.tryAcquire("k").isAllowed());
             store.close();
             assertEquals("PONG", connection.sync().ping());
         } finally {

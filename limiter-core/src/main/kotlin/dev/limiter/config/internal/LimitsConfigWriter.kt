@@ -24,6 +24,7 @@ internal object LimitsConfigWriter {
         if (config.allowlist.isNotEmpty()) appendLine("allowlist: [ ${config.allowlist.joinToString(", ") { quote(it) }} ]")
         if (config.denylist.isNotEmpty()) appendLine("denylist: [ ${config.denylist.joinToString(", ") { quote(it) }} ]")
         config.global?.let { appendLine("global: ${policy(it)}") }
+        config.adaptive?.let { appendLine("adaptive: ${AdaptiveReader.write(it)}") }
     }
 
     private fun policy(policy: LimitPolicy): String {

@@ -13,6 +13,7 @@ import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import io.lettuce.core.cluster.ClusterClientOptions
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions
 import io.lettuce.core.codec.StringCodec
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection
 import io.lettuce.core.resource.ClientResources
 import io.lettuce.core.resource.DefaultClientResources
 import io.lettuce.core.resource.Delay
@@ -48,7 +49,7 @@ internal object RedisConnections {
                     .topologyRefreshOptions(refreshOnEveryTrigger())
                     .build(),
             )
-            return owning(options, cluster = true, shutdown = { client.shutdown(); resources.shutdown() }) {
+            return owning(options, { client.connectPubSub(StringCodec.UTF8) }, cluster = true, shutdown = { client.shutdown(); resources.shutdown() }) {
                 val connection = client.connect(StringCodec.UTF8)
                 connection.coroutines() to { connection.close() }
             }
@@ -58,7 +59,7 @@ internal object RedisConnections {
         client.options = ClientOptions.builder()
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .build()
-        return owning(options, shutdown = { client.shutdown(); resources.shutdown() }) {
+        return owning(options, { client.connectPubSub(StringCodec.UTF8) }, shutdown = { client.shutdown(); resources.shutdown() }) {
             val connection = client.connect(StringCodec.UTF8)
             connection.coroutines() to { connection.close() }
         }
@@ -70,6 +71,7 @@ internal object RedisConnections {
      */
     private inline fun owning(
         options: RedisStoreOptions,
+        noinline openPubSub: () -> StatefulRedisPubSubConnection<String, String>, // cfgstore
         cluster: Boolean = false,
         crossinline shutdown: () -> Unit,
         connect: () -> Pair<RedisClusterCoroutinesCommands<String, String>, () -> Unit>,
@@ -80,7 +82,7 @@ internal object RedisConnections {
             shutdown()
             throw e
         }
-        return RedisBucketStore(commands, options, cluster) {
+        return RedisBucketStore(commands, options, openPubSub, cluster) {
             close()
             shutdown()
         }
@@ -103,12 +105,12 @@ internal object RedisConnections {
 
     fun open(client: RedisClient, options: RedisStoreOptions): RedisBucketStore {
         val connection = client.connect(StringCodec.UTF8)
-        return RedisBucketStore(connection.coroutines(), options) { connection.close() }
+        return RedisBucketStore(connection.coroutines(), options, { client.connectPubSub(StringCodec.UTF8) }) { connection.close() }
     }
 
     fun open(client: RedisClusterClient, options: RedisStoreOptions): RedisBucketStore {
         val connection = client.connect(StringCodec.UTF8)
-        return RedisBucketStore(connection.coroutines(), options, cluster = true) { connection.close() }
+        return RedisBucketStore(connection.coroutines(), options, { client.connectPubSub(StringCodec.UTF8) }, cluster = true) { connection.close() }
     }
 
     private fun parse(uri: String, original: String): RedisURI = try {

@@ -3,6 +3,7 @@ package dev.limiter.portal
 import dev.limiter.FaultToleranceMode
 import dev.limiter.LocalBucketStore
 import dev.limiter.redis.RedisBucketStore
+import dev.limiter.redis.configStore
 import io.ktor.server.engine.embeddedServer
 import io.ktor.server.netty.Netty
 
@@ -14,9 +15,11 @@ import io.ktor.server.netty.Netty
 fun main() {
     val settings = PortalSettings.fromEnvironment()
     val redis = settings.redisUrl?.let { RedisBucketStore.connect(it) }
-    val store = redis?.enableFaultTolerance(FaultToleranceMode.LOCAL) ?: LocalBucketStore()
-    val server = embeddedServer(Netty, port = settings.port) { portal(settings, store) }
-    Runtime.getRuntime().addShutdownHook(Thread { server.stop(500, 2_000); redis?.close() })
+    // cfgstore: the Redis store itself (fault tolerance on) so usage is pooled, and limits shared through Redis.
+    val store = redis?.also { it.enableFaultTolerance(FaultToleranceMode.LOCAL) } ?: LocalBucketStore()
+    val configStore = redis?.configStore()
+    val server = embeddedServer(Netty, port = settings.port) { portal(settings, store, configStore = configStore) }
+    Runtime.getRuntime().addShutdownHook(Thread { server.stop(500, 2_000); configStore?.close(); redis?.close() })
     server.start(wait = false)
     val port = kotlinx.coroutines.runBlocking { server.engine.resolvedConnectors().first().port }
     println(

@@ -1,7 +1,10 @@
 package dev.limiter.portal
 
+import dev.limiter.BackendState
+import dev.limiter.BackendStateSource
 import dev.limiter.BucketStore
 import dev.limiter.LimiterClock
+import dev.limiter.config.ConfigStore
 import dev.limiter.ktor.HeaderStyle
 import dev.limiter.ktor.MissingKey
 import dev.limiter.ktor.RateLimiting
@@ -20,22 +23,28 @@ import io.micrometer.prometheusmetrics.PrometheusConfig
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
+import java.util.function.BooleanSupplier
 
 /**
  * The portal's API service on the RateLimiting plugin: `GET /resource` limited per API key
  * (the config's `free` policy: bucket 40, refill 10/s, `pro` for assigned keys),
  * `POST /reports` (cost 10 from `reports`), admin routes, `/metrics`, `/health`, and the
- * central limiter API under `/v1` for back ends that are not on the JVM.
+ * central limiter API under `/v1` for back ends that are not on the JVM. With a [configStore]
+ * every node enforces the store's latest limits and the admin routes publish through it.
  */
 fun Application.portal(
     settings: PortalSettings,
     store: BucketStore,
     clock: LimiterClock = LimiterClock.SYSTEM,
     registry: PrometheusMeterRegistry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+    configStore: ConfigStore? = null,
 ) {
     install(RateLimiting) {
         config = settings.limits
         this.store = store
+        this.configStore = configStore // cfgstore: shared, versioned limits (RedisConfigStore when REDIS_URL is set)
+        // cfgstore: the Redis store is passed itself (usage pooled); its backend state comes through BackendStateSource.
+        (store as? BackendStateSource)?.let { s -> backendIsPrimary = BooleanSupplier { s.backendState == BackendState.PRIMARY } }
         this.clock = clock
         headerStyle = HeaderStyle.BOTH
         missingKey = MissingKey.REJECT

@@ -24,7 +24,7 @@ public final class AsyncQueue {
             for (int i = 1; i <= 4; i++) {
                 int upload = i;
                 uploads.add(limiter.queueRequestAsync("uploads", 0, Duration.ofSeconds(1))
-                        .thenApply(decision -> "upload " + upload + (decision.getAllowed() ? " sent" : " refused")));
+                        .thenApply(decision -> "upload " + upload + (decision.isAllowed() ? " sent" : " refused")));
             }
             CompletableFuture.allOf(uploads.toArray(new CompletableFuture<?>[0])).join();
             for (CompletableFuture<String> upload : uploads) System.out.println(upload.join());

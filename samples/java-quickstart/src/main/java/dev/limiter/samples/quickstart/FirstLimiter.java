@@ -17,7 +17,7 @@ public final class FirstLimiter {
         try (BlockingRateLimiter limiter = RateLimiter.create(policy)) {
             for (int i = 1; i <= 7; i++) {
                 Decision decision = limiter.tryAcquire("dev-42");
-                if (decision.getAllowed()) {
+                if (decision.isAllowed()) {
                     System.out.println("request " + i + ": allowed, " + decision.getRemaining() + " left");
                 } else {
                     long seconds = (decision.getRetryAfter().toMillis() + 999) / 1000; // round up, as Retry-After does

@@ -17,7 +17,7 @@ public final class ReadmeExample {
         // snippet:readme-java
         try (BlockingRateLimiter limiter = RateLimiter.create(LimitPolicy.tokenBucket(10, Rate.parse("10/s")))) {
             Decision decision = limiter.tryAcquire("dev-42");
-            if (decision.getAllowed()) System.out.println("allowed, " + decision.getRemaining() + " left");
+            if (decision.isAllowed()) System.out.println("allowed, " + decision.getRemaining() + " left");
             else System.out.println("slow down, retry after " + decision.getRetryAfter());
 
             limiter.acquire("dev-42"); // blocks until a permit is free

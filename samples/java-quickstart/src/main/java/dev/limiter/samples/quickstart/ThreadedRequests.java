@@ -33,7 +33,7 @@ public final class ThreadedRequests {
             for (int t = 0; t < 8; t++) {
                 workers.add(pool.submit(() -> {
                     for (int i = 0; i < 50; i++) {
-                        if (limiter.tryAcquire("shared").getAllowed()) allowed.incrementAndGet();
+                        if (limiter.tryAcquire("shared").isAllowed()) allowed.incrementAndGet();
                     }
                 }));
             }
