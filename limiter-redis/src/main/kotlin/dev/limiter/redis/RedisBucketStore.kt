@@ -2,6 +2,7 @@ package dev.limiter.redis
 
 import dev.limiter.BackendState
 import dev.limiter.BackendStateSource
+import dev.limiter.BucketRequest
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
@@ -31,7 +32,7 @@ import kotlinx.coroutines.withTimeoutOrNull
 
 /**
  * Keeps buckets in Redis, so that every node of a service shares one quota: one `EVALSHA`
- * per decision, running the Lua twin of the policy's algorithm.
+ * per decision, running the Lua twins of the levels' algorithms ([tryConsumeAll]).
  *
  * Works with standalone Redis, Sentinel and Redis Cluster: a bucket's keys share one hash
  * tag, so each script touches one slot. Keys are `<prefix>:{<policy>:<escaped key>}`; a
@@ -56,9 +57,10 @@ public class RedisBucketStore internal constructor(
     public val options: RedisStoreOptions,
     /** Opens a pub/sub connection to the same Redis; `null` over a caller's connection. cfgstore: for RedisConfigStore. */
     internal val openPubSub: (() -> StatefulRedisPubSubConnection<String, String>)? = null,
+    cluster: Boolean = false,
     private val onClose: () -> Unit,
 ) : BucketStore, BackendStateSource, SharedUsageStore by RedisUsageStore(commands, options.keyPrefix) { // cfgstore: cluster-wide usage
-    private val direct = RedisScriptStore(commands, options)
+    private val direct = RedisScriptStore(commands, options, cluster)
 
     @Volatile
     private var tolerant: FaultTolerantBucketStore? = null
@@ -68,6 +70,24 @@ public class RedisBucketStore internal constructor(
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
         direct.cachedDenial(key, policy, permits, nowMicros) ?: (tolerant ?: direct).tryConsume(key, policy, permits, nowMicros)
+
+    /**
+     * Takes every level of [requests] or none of them, in one `EVALSHA` on standalone Redis
+     * and Sentinel: the script decides every level on the state as it stands, then charges
+     * all of them or writes nothing.
+     *
+     * On a Redis Cluster, levels whose keys fall in different slots cannot share a script:
+     * one script runs per slot, the slot of the last request last (list a shared ceiling
+     * such as `global` last, so that it never admits more than its limit and is never
+     * charged for a request another level refused), and when a slot refuses, the slots
+     * charged before it get their permits back. docs/redis.md says exactly what such a
+     * refund can and cannot guarantee.
+     *
+     * A level this node remembers as denied (deny cache) answers the whole request without
+     * a round trip; the other levels then report themselves allowed with their full limit.
+     */
+    override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> =
+        direct.cachedDenial(requests, nowMicros) ?: (tolerant ?: direct).tryConsumeAll(requests, nowMicros)
 
     /**
      * Answers a request this node knows to be denied (deny cache) or, during an outage with
@@ -176,7 +196,7 @@ public class RedisBucketStore internal constructor(
         @JvmOverloads
         @OptIn(ExperimentalLettuceCoroutinesApi::class)
         public fun of(connection: StatefulRedisClusterConnection<String, String>, options: RedisStoreOptions = RedisStoreOptions()): RedisBucketStore =
-            RedisBucketStore(connection.coroutines(), options) {}
+            RedisBucketStore(connection.coroutines(), options, cluster = true) {}
 
         /** Returns a store on a new connection of the caller's [client]; closing the store closes the connection, not the client. */
         @JvmStatic

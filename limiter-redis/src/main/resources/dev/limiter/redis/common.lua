@@ -1,10 +1,11 @@
--- Shared prelude of every limiter script; the algorithm's file is appended after it.
+-- Shared prelude of the limiter script: arithmetic, time and the state helpers every
+-- algorithm uses. The algorithms' files follow it, each defining its twin as a local
+-- function, and limiter.lua (the entry point) comes last.
 --
--- KEYS[1] state, KEYS[2] usage counters, KEYS[3] auxiliary state (sliding window log sum);
--- all three share one hash tag, so one slot.
--- ARGV: 1 permits, 2 commit (1 = take, 0 = inspect), 3 now in epoch microseconds
--- ('' = read Redis TIME), 4 TTL slack in microseconds, 5 usage retention in milliseconds
--- (0 = no usage counters), 6.. the algorithm's integer parameters.
+-- ARGV: 1 now in epoch microseconds ('' = read Redis TIME), 2 TTL slack in microseconds,
+-- 3 usage retention in milliseconds (0 = no usage counters), 4 mode ('take', 'inspect' or
+-- 'refund'), 5 for a refund the time its charge was made at, else '' or the requests of a
+-- batch, then 6 fields per level (see limiter.lua).
 --
 -- Lua numbers are doubles: every quantity stays below 2^53, division goes through the exact
 -- helpers below, and numbers are written with '%.0f' (tostring keeps only 14 digits).
@@ -33,18 +34,15 @@ local function num(x)
   return string.format('%.0f', x)
 end
 
-local key = KEYS[1]
-local permits = tonumber(ARGV[1])
-local commit = ARGV[2] == '1'
 local now
-if ARGV[3] == '' then
+if ARGV[1] == '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 else
-  now = tonumber(ARGV[3])
+  now = tonumber(ARGV[1])
 end
-local slack = tonumber(ARGV[4])
-local usage_retention = tonumber(ARGV[5])
+local slack = tonumber(ARGV[2])
+local usage_retention = tonumber(ARGV[3])
 
 -- Stores value at k until idle_at (epoch microseconds, when the bucket behaves like a new
 -- one again) plus the slack; deletes k when that moment has passed.
@@ -66,23 +64,16 @@ local function fields(raw)
   return out
 end
 
--- Counts the decision in the usage hash: a = allowed, r = rejected, p = permits granted.
-local function count_usage(allowed)
-  if usage_retention <= 0 or not commit then return end
-  if allowed then
-    redis.call('HINCRBY', KEYS[2], 'a', 1)
-    redis.call('HINCRBY', KEYS[2], 'p', num(permits))
-  else
-    redis.call('HINCRBY', KEYS[2], 'r', 1)
-  end
-  redis.call('PEXPIRE', KEYS[2], num(usage_retention))
+-- A named policy keeps its buckets when its numbers change, so its state records the
+-- numbers it was written under (l.tagged): value followed by ':n1:n2...'. Unnamed policies'
+-- keys already name their numbers, so their state stays as short as before.
+local function tag(l, value, ...)
+  if not l.tagged then return value end
+  for _, n in ipairs({ ... }) do value = value .. ':' .. num(n) end
+  return value
 end
 
--- The reply: allowed, remaining, retryAfter, resetAfter, tokens as numerator and
--- denominator (exact), and the time the decision was made at. Redis turns each number into
--- an integer reply, exactly, since every one is a whole number below 2^53.
-local function reply(allowed, remaining, retry, reset, tok_num, tok_den)
-  count_usage(allowed)
-  return { allowed and 1 or 0, remaining, retry, reset, tok_num, tok_den, now }
-end
-
+-- Every algorithm is a local function (l, permits, commit) -> allowed, remaining,
+-- retryAfter, resetAfter, tokens as numerator and denominator; l is the level (key, aux,
+-- tagged, a, b, c = the algorithm's integer parameters). Its refund (l, permits, charged_at)
+-- gives back permits a take made at charged_at, where the state still holds them.

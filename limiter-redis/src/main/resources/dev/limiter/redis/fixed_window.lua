@@ -1,26 +1,51 @@
 -- Fixed window aligned to the epoch, twin of dev.limiter.internal.FixedWindow.
--- ARGV 6 limit, 7 window in microseconds.
--- State: 'start:count' (epoch microseconds the window began, permits taken in it).
-local limit, window = tonumber(ARGV[6]), tonumber(ARGV[7])
-local current = now - floormod(now, window)
-local start, count = current, 0
-local raw = redis.call('GET', key)
-if raw then
+-- Parameters a limit, b window in microseconds.
+-- State: 'start:count' (epoch microseconds the window began, permits taken in it),
+-- ':limit:window' when tagged. Under other numbers, the permits left in a window still
+-- running carry over into the current window of the new length, at most the new limit: a
+-- key never gains a permit because its policy changed, and loses only what a lower limit
+-- takes away.
+
+local function fixed_window_load(l)
+  local window = l.b
+  local current = now - floormod(now, window)
+  local raw = redis.call('GET', l.key)
+  if not raw then return current, 0 end
   local f = fields(raw)
-  start, count = f[1], f[2]
+  local start, count = f[1], f[2]
+  if f[4] and (f[3] ~= l.a or f[4] ~= window) then
+    if now >= start + f[4] then return current, 0 end
+    return current, l.a - math.min(math.max(0, f[3] - count), l.a)
+  end
+  if current > start then return current, 0 end
+  return start, count
 end
 
-if current > start then
-  start = current
-  count = 0
+local function fixed_window_save(l, start, count)
+  save(l.key, tag(l, num(start) .. ':' .. num(count), l.a, l.b), start + l.b)
 end
-local allowed = count + permits <= limit
-if allowed and commit and permits > 0 then
-  count = count + permits
-  save(key, num(start) .. ':' .. num(count), start + window)
+
+local function fixed_window(l, permits, commit)
+  local limit, window = l.a, l.b
+  local start, count = fixed_window_load(l)
+  local allowed = count + permits <= limit
+  if allowed and commit and permits > 0 then
+    count = count + permits
+    fixed_window_save(l, start, count)
+  end
+  local finish = start + window
+  local retry, reset = 0, 0
+  if not allowed then retry = finish - now end
+  if count > 0 then reset = finish - now end
+  local left = math.max(0, limit - count)
+  return allowed, left, retry, reset, left, 1
 end
-local finish = start + window
-local retry, reset = 0, 0
-if not allowed then retry = finish - now end
-if count > 0 then reset = finish - now end
-return reply(allowed, limit - count, retry, reset, limit - count, 1)
+
+-- Takes the permits out of the window they were charged in; once that window has ended
+-- they are free again already.
+local function fixed_window_refund(l, permits, charged_at)
+  if redis.call('EXISTS', l.key) == 0 then return end
+  local start, count = fixed_window_load(l)
+  if start ~= charged_at - floormod(charged_at, l.b) then return end
+  fixed_window_save(l, start, math.max(0, count - permits))
+end

@@ -1,31 +1,54 @@
 -- Token bucket, twin of dev.limiter.internal.TokenBucket.
--- ARGV 6 capacity, 7 unit (fixed-point units per token), 8 gain (units per microsecond).
--- State: 'tokens:last' (units, epoch microseconds of the last refill).
-local capacity, unit, gain = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local full = capacity * unit
-local tokens, last = full, now
-local raw = redis.call('GET', key)
-if raw then
+-- Parameters a capacity, b unit (fixed-point units per token), c gain (units per microsecond).
+-- State: 'tokens:last' (units, epoch microseconds of the last refill), ':unit' when tagged.
+-- Under other numbers the whole tokens carry over (a partial token is dropped), at most the
+-- capacity: a key never gains a permit because its policy changed.
+
+-- The bucket's tokens and last refill, refilled up to now.
+local function token_bucket_load(l)
+  local capacity, unit, gain = l.a, l.b, l.c
+  local full = capacity * unit
+  local raw = redis.call('GET', l.key)
+  if not raw then return full, now end
   local f = fields(raw)
-  tokens, last = f[1], f[2]
+  local tokens, last = f[1], f[2]
+  if f[3] and f[3] ~= unit then tokens = math.min(floordiv(tokens, f[3]), capacity) * unit end
+  if tokens > full then tokens = full end
+  if now > last then
+    if now - last >= ceildiv(full - tokens, gain) then
+      tokens = full
+    else
+      tokens = tokens + (now - last) * gain
+    end
+    last = now
+  end
+  return tokens, last
 end
 
-if now > last then
-  local elapsed = now - last
-  if elapsed >= ceildiv(full - tokens, gain) then
-    tokens = full
-  else
-    tokens = tokens + elapsed * gain
+local function token_bucket_save(l, tokens, last)
+  save(l.key, tag(l, num(tokens) .. ':' .. num(last), l.b), last + ceildiv(l.a * l.b - tokens, l.c))
+end
+
+local function token_bucket(l, permits, commit)
+  local unit, gain = l.b, l.c
+  local full = l.a * unit
+  local tokens, last = token_bucket_load(l)
+  local lag = last - now
+  local need = permits * unit
+  local allowed = tokens >= need
+  if allowed and commit and need > 0 then
+    tokens = tokens - need
+    token_bucket_save(l, tokens, last)
   end
-  last = now
+  local retry = 0
+  if not allowed then retry = lag + ceildiv(need - tokens, gain) end
+  return allowed, floordiv(tokens, unit), retry, lag + ceildiv(full - tokens, gain), tokens, unit
 end
-local lag = last - now
-local need = permits * unit
-local allowed = tokens >= need
-if allowed and commit and need > 0 then
-  tokens = tokens - need
-  save(key, num(tokens) .. ':' .. num(last), last + ceildiv(full - tokens, gain))
+
+-- Gives the tokens back, capped at the capacity: tokens refilled since the charge fill the
+-- bucket first. A bucket gone (expired) is full already.
+local function token_bucket_refund(l, permits, charged_at)
+  if redis.call('EXISTS', l.key) == 0 then return end
+  local tokens, last = token_bucket_load(l)
+  token_bucket_save(l, math.min(l.a * l.b, tokens + permits * l.b), last)
 end
-local retry = 0
-if not allowed then retry = lag + ceildiv(need - tokens, gain) end
-return reply(allowed, floordiv(tokens, unit), retry, lag + ceildiv(full - tokens, gain), tokens, unit)

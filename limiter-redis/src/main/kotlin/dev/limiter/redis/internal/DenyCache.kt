@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap
 internal class DenyCache(private val maxSize: Int) {
     private class Entry(val permits: Long, val untilMicros: Long, val resetAtMicros: Long, val remaining: Long, val limit: Long)
 
-    private data class CacheKey(val policy: LimitPolicy, val key: String)
+    // The name too: two named policies with equal numbers own different buckets.
+    private data class CacheKey(val policy: LimitPolicy, val name: String?, val key: String)
 
     private val entries = ConcurrentHashMap<CacheKey, Entry>()
 
@@ -26,7 +27,7 @@ internal class DenyCache(private val maxSize: Int) {
     fun lookup(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? {
         // Requests the store would refuse as invalid are left for it to refuse.
         if (maxSize == 0 || permits > policy.capacity) return null
-        val cacheKey = CacheKey(policy, key)
+        val cacheKey = CacheKey(policy, policy.name, key)
         val entry = entries[cacheKey] ?: return null
         if (nowMicros >= entry.untilMicros) {
             entries.remove(cacheKey, entry)
@@ -46,13 +47,13 @@ internal class DenyCache(private val maxSize: Int) {
             entries.entries.removeIf { nowMicros >= it.value.untilMicros }
             if (entries.size >= maxSize) return
         }
-        entries[CacheKey(policy, decision.key)] =
+        entries[CacheKey(policy, policy.name, decision.key)] =
             Entry(permits, nowMicros + retryAfterMicros, nowMicros + resetAfterMicros, decision.remaining, decision.limit)
     }
 
     /** Forgets [key] under [policy]. */
     fun forget(key: String, policy: LimitPolicy) {
-        entries.remove(CacheKey(policy, key))
+        entries.remove(CacheKey(policy, policy.name, key))
     }
 
     val size: Int get() = entries.size

@@ -4,42 +4,67 @@ import dev.limiter.LimitPolicy
 import dev.limiter.LimitPolicy.Algorithm
 import java.security.MessageDigest
 
-/**
- * The Lua twin of each algorithm: the shared prelude `common.lua` followed by the
- * algorithm's own file, with its SHA-1 for `EVALSHA`.
- */
-internal class LimiterScript(val algorithm: Algorithm, val source: String) {
+/** A Lua script with its SHA-1 for `EVALSHA`. */
+internal class LimiterScript(val name: String, val source: String) {
     val sha: String = MessageDigest.getInstance("SHA-1").digest(source.toByteArray(Charsets.UTF_8))
         .joinToString("") { "%02x".format(it) }
 }
 
+/**
+ * The script a decision runs: the shared prelude `common.lua`, the Lua twin of each algorithm
+ * its levels use as a local function (`token_bucket.lua` defines `token_bucket` and its
+ * refund), the tables naming them, and the entry point `limiter.lua`, which decides one level
+ * or all levels of a request at once. Composed from the files, so each algorithm exists once.
+ *
+ * One script per set of algorithms (at most 63), built on first use: Redis runs a script's
+ * whole chunk on every call, so a script holding only the twins a request needs does not pay
+ * for defining the others (about a quarter of a one-level call's time inside Redis).
+ */
 internal object LimiterScripts {
-    private val scripts: Map<Algorithm, LimiterScript> = Algorithm.entries.associateWith { algorithm ->
-        LimiterScript(algorithm, resource("common.lua") + resource(fileName(algorithm)))
+    private val files: Map<Algorithm, String> = Algorithm.entries.associateWith { resource(fileName(it)) }
+    private val common = resource("common.lua")
+    private val entry = resource("limiter.lua")
+    private val scripts = arrayOfNulls<LimiterScript>(1 shl Algorithm.entries.size)
+
+    /** The script holding the twins of [algorithms], given as a bit set of ordinals. */
+    fun forAlgorithms(algorithms: Int): LimiterScript = scripts[algorithms] ?: compose(algorithms).also { scripts[algorithms] = it }
+
+    private fun compose(algorithms: Int): LimiterScript {
+        val chosen = Algorithm.entries.filter { algorithms and (1 shl it.ordinal) != 0 }
+        fun table(name: String, suffix: String) = chosen.joinToString(", ", "local $name = { ", " }\n") {
+            "['${it.id}'] = ${fileName(it).removeSuffix(".lua")}$suffix"
+        }
+        val source = common + chosen.joinToString("") { files.getValue(it) } + table("decide", "") + table("refund", "_refund") + entry
+        return LimiterScript("limiter(" + chosen.joinToString(",") { it.id } + ")", source)
     }
 
     /** Weights of the sliding window counter are in thousandths, as in its Kotlin twin. */
     private const val WINDOW_COUNTER_SCALE = 1000L
 
-    fun of(algorithm: Algorithm): LimiterScript = scripts.getValue(algorithm)
+    /** ARGV fields per level (see `limiter.lua`). */
+    const val LEVEL_ARGS = 6
 
     /** The file holding [algorithm]'s twin: `token_bucket.lua` for `token-bucket`. */
     fun fileName(algorithm: Algorithm): String = algorithm.id.replace('-', '_') + ".lua"
 
-    /** The algorithm's integer parameters, ARGV 6 onwards (see `common.lua`). */
-    fun parameters(policy: LimitPolicy): Array<String> {
+    /**
+     * A level's ARGV without its permits: algorithm id, a placeholder for the permits, '1'
+     * when its state records its numbers (named policies), then the three parameters.
+     */
+    fun level(policy: LimitPolicy): Array<String> {
         val rate = policy.rate
         val gcd = gcd(rate.amount, rate.periodMicros)
         val unit = rate.periodMicros / gcd
         val gain = rate.amount / gcd
-        return when (policy.algorithm) {
+        val (a, b, c) = when (policy.algorithm) {
             Algorithm.TOKEN_BUCKET, Algorithm.LEAKY_BUCKET, Algorithm.GCRA ->
-                arrayOf(policy.capacity.toString(), unit.toString(), gain.toString())
+                Triple(policy.capacity.toString(), unit.toString(), gain.toString())
             Algorithm.FIXED_WINDOW, Algorithm.SLIDING_WINDOW_LOG ->
-                arrayOf(policy.capacity.toString(), rate.periodMicros.toString())
+                Triple(policy.capacity.toString(), rate.periodMicros.toString(), "")
             Algorithm.SLIDING_WINDOW_COUNTER ->
-                arrayOf(policy.capacity.toString(), rate.periodMicros.toString(), WINDOW_COUNTER_SCALE.toString())
+                Triple(policy.capacity.toString(), rate.periodMicros.toString(), WINDOW_COUNTER_SCALE.toString())
         }
+        return arrayOf(policy.algorithm.id, "", if (policy.name != null) "1" else "0", a, b, c)
     }
 
     private tailrec fun gcd(a: Long, b: Long): Long = if (b == 0L) a else gcd(b, a % b)

@@ -49,7 +49,7 @@ internal object RedisConnections {
                     .topologyRefreshOptions(refreshOnEveryTrigger())
                     .build(),
             )
-            return owning(options, { client.connectPubSub(StringCodec.UTF8) }, shutdown = { client.shutdown(); resources.shutdown() }) {
+            return owning(options, { client.connectPubSub(StringCodec.UTF8) }, cluster = true, shutdown = { client.shutdown(); resources.shutdown() }) {
                 val connection = client.connect(StringCodec.UTF8)
                 connection.coroutines() to { connection.close() }
             }
@@ -72,6 +72,7 @@ internal object RedisConnections {
     private inline fun owning(
         options: RedisStoreOptions,
         noinline openPubSub: () -> StatefulRedisPubSubConnection<String, String>, // cfgstore
+        cluster: Boolean = false,
         crossinline shutdown: () -> Unit,
         connect: () -> Pair<RedisClusterCoroutinesCommands<String, String>, () -> Unit>,
     ): RedisBucketStore {
@@ -81,7 +82,7 @@ internal object RedisConnections {
             shutdown()
             throw e
         }
-        return RedisBucketStore(commands, options, openPubSub) {
+        return RedisBucketStore(commands, options, openPubSub, cluster) {
             close()
             shutdown()
         }
@@ -109,7 +110,7 @@ internal object RedisConnections {
 
     fun open(client: RedisClusterClient, options: RedisStoreOptions): RedisBucketStore {
         val connection = client.connect(StringCodec.UTF8)
-        return RedisBucketStore(connection.coroutines(), options, { client.connectPubSub(StringCodec.UTF8) }) { connection.close() }
+        return RedisBucketStore(connection.coroutines(), options, { client.connectPubSub(StringCodec.UTF8) }, cluster = true) { connection.close() }
     }
 
     private fun parse(uri: String, original: String): RedisURI = try {

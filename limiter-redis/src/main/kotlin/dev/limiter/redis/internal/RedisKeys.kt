@@ -9,14 +9,17 @@ import java.util.Base64
  *
  * Everything that follows the prefix sits inside one hash tag, so a bucket's keys share one
  * cluster slot and one script can touch them all. The policy part is 8 characters of a
- * SHA-256 of the policy's behaviour ([LimitPolicy.id]), so different policies never share
- * state. The user's key is escaped so that it cannot end the hash tag or fake a separator:
+ * SHA-256 of the policy's bucket identity: a named policy's name and algorithm
+ * (`free|token-bucket`), so that its buckets survive a change of its numbers (the scripts
+ * read state written under other numbers safely); an unnamed policy's behaviour
+ * ([LimitPolicy.id]), so different unnamed policies never share state. The user's key is escaped so that it cannot end the hash tag or fake a separator:
  * every character outside `[A-Za-z0-9._@-]` becomes `%XX` of its UTF-8 bytes. Escaping is
  * one-to-one; an escaped key longer than [MAX_ESCAPED] characters is replaced by `#` and the
  * Base64 of its SHA-256, which no escaped key can equal since `#` is always escaped.
  */
 internal class RedisKeys(private val prefix: String) {
-    private val policyTags = java.util.concurrent.ConcurrentHashMap<LimitPolicy, String>()
+    // Keyed by the policy (whose equality ignores its name) and the name.
+    private val policyTags = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, String>()
 
     /** The bucket's state key. */
     fun state(policy: LimitPolicy, key: String): String = "$prefix:{${policyTag(policy)}:${escape(key)}}"
@@ -30,10 +33,15 @@ internal class RedisKeys(private val prefix: String) {
     /** A pattern matching every key of this store, for `SCAN`. */
     fun pattern(): String = "$prefix:{*"
 
-    private fun policyTag(policy: LimitPolicy): String = policyTags.getOrPut(policy) { hash(policy.id).substring(0, 8) }
+    private fun policyTag(policy: LimitPolicy): String =
+        policyTags.getOrPut(policy to policy.name) { hash(identity(policy)).substring(0, 8) }
 
     companion object {
         const val MAX_ESCAPED = 64
+
+        /** Whose buckets [policy] owns: `name|algorithm` when named, else its [LimitPolicy.id] (which holds no `|`). */
+        fun identity(policy: LimitPolicy): String =
+            policy.name?.let { "$it|${policy.algorithm.id}" } ?: policy.id
         private const val HEX = "0123456789ABCDEF"
 
         fun escape(key: String): String {

@@ -1,5 +1,6 @@
 package dev.limiter.redis.internal
 
+import dev.limiter.BucketRequest
 import dev.limiter.BucketSnapshot
 import dev.limiter.BucketStore
 import dev.limiter.Decision
@@ -7,17 +8,21 @@ import dev.limiter.DenyReason
 import dev.limiter.KeyUsage
 import dev.limiter.LimitPolicy
 import dev.limiter.redis.RedisStoreOptions
+import io.lettuce.core.cluster.SlotHash
 import io.lettuce.core.cluster.api.coroutines.RedisClusterCoroutinesCommands
 import kotlinx.coroutines.flow.toList
 
 /**
- * The Redis store's decisions without fault tolerance: one script per decision; denials are
- * remembered in the deny cache, which `dev.limiter.redis.RedisBucketStore` consults first.
- * Redis errors propagate.
+ * The Redis store's decisions without fault tolerance: one script per decision, one for every
+ * level of a request (one per slot on a Cluster, see [SlotGroups]); denials are remembered in
+ * the deny cache, which `dev.limiter.redis.RedisBucketStore` consults first. Redis errors
+ * propagate.
  */
 internal class RedisScriptStore(
     commands: RedisClusterCoroutinesCommands<String, String>,
     val options: RedisStoreOptions,
+    /** Whether [commands] reach a Redis Cluster, where a script touches one slot only. */
+    private val cluster: Boolean = false,
 ) : BucketStore {
     private val runner = ScriptRunner(commands)
     private val redis = commands
@@ -27,19 +32,49 @@ internal class RedisScriptStore(
     private val usageMillis = options.usageRetention.toMillis().toString()
     private val usageOn = options.usageRetention.toMillis() > 0
     private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
-    private val parametersByPolicy = java.util.concurrent.ConcurrentHashMap<LimitPolicy, Array<String>>()
+    private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, Array<String>>()
+    private val batcher = newBatcher()
+    private val batchers = java.util.concurrent.ConcurrentHashMap<Int, DecisionBatcher>()
 
-    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
-        checkPermits(permits, policy)
-        val reply = run(key, policy, permits, commit = true, nowMicros)
-        val allowed = reply.long(0) == 1L
-        val retry = reply.long(2)
-        val reset = reply.long(3)
-        val decision = Decision.fromMicros(
-            allowed, reply.long(1), policy.capacity, retry, reset, key, if (allowed) null else DenyReason.LIMITED,
-        )
-        if (!allowed) denyCache.remember(policy, permits, nowMicros, decision, retry, reset)
-        return decision
+    private fun newBatcher() = DecisionBatcher(MAX_IN_FLIGHT, MAX_BATCH, clientTime, ::encode) { parts, batch, now ->
+        runEncoded(parts, MODE_TAKE, batch, now)
+    }
+
+    private fun slotOf(r: BucketRequest): Int = SlotHash.getSlot(keys.state(r.policy, r.key))
+
+    /** On a Cluster, requests of one slot are batched together: a script touches one slot. */
+    private fun batcherOfSlot(r: BucketRequest): DecisionBatcher = batchers.getOrPut(slotOf(r)) { newBatcher() }
+
+    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision =
+        tryConsumeAll(listOf(BucketRequest(key, policy, permits)), nowMicros)[0]
+
+    /**
+     * Charges every level of [requests] or none, in one script on standalone and Sentinel.
+     * On a Cluster, one script per slot the levels' keys fall in, and a refund of what
+     * earlier slots charged when a later one refuses (see [SlotGroups]).
+     */
+    override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
+        for (r in requests) checkPermits(r.permits, r.policy)
+        val shared = requests.size > 1 && checkShared(requests)
+        val reply = when {
+            !cluster -> batcher.take(requests, nowMicros)
+            requests.size == 1 -> batcherOfSlot(requests[0]).take(requests, nowMicros)
+            else -> {
+                val slot = slotOf(requests[0])
+                if (requests.all { slotOf(it) == slot }) batcherOfSlot(requests[0]).take(requests, nowMicros)
+                else SlotGroups(requests, ::stateKey).decide(this, nowMicros)
+            }
+        }
+        val decisions = decisions(requests, reply)
+        for ((i, decision) in decisions.withIndex()) {
+            // A level asked together with another level of the same bucket was decided on the
+            // sum of both; its denial says nothing about its own permits alone.
+            if (!decision.allowed && !shared) {
+                val r = requests[i]
+                denyCache.remember(r.policy, r.permits, nowMicros, decision, reply.long(i, 2), reply.long(i, 3))
+            }
+        }
+        return decisions
     }
 
     /**
@@ -49,15 +84,37 @@ internal class RedisScriptStore(
     fun cachedDenial(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? =
         denyCache.lookup(key, policy, permits, nowMicros)
 
+    /**
+     * Returns decisions for [requests] when this node has a cached denial for one of their
+     * levels, or `null` to ask Redis. Safe for the same reason as a single level's (see
+     * [DenyCache]): that level cannot grant its permits before its `retryAfter`, so the
+     * request as a whole is refused and nothing may be charged anywhere. The other levels,
+     * unasked, report themselves allowed with their limit as what remains: their real state
+     * is unknown without a round trip, and they did not refuse.
+     */
+    fun cachedDenial(requests: List<BucketRequest>, nowMicros: Long): List<Decision>? {
+        var denial: Decision? = null
+        var at = -1
+        for ((i, r) in requests.withIndex()) {
+            denial = denyCache.lookup(r.key, r.policy, r.permits, nowMicros) ?: continue
+            at = i
+            break
+        }
+        if (denial == null) return null
+        return requests.mapIndexed { i, r ->
+            if (i == at) denial else Decision.fromMicros(true, r.policy.capacity, r.policy.capacity, 0, 0, r.key, null)
+        }
+    }
+
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         checkPermits(permits, policy)
-        val reply = run(key, policy, permits, commit = false, nowMicros)
+        val reply = run(listOf(BucketRequest(key, policy, permits)), MODE_INSPECT, "", nowMicros)
         return BucketSnapshot(
-            tokens = reply.long(4).toDouble() / reply.long(5),
-            remaining = reply.long(1),
+            tokens = reply.long(0, 4).toDouble() / reply.long(0, 5),
+            remaining = reply.long(0, 1),
             limit = policy.capacity,
-            retryAfterMicros = reply.long(2),
-            resetAfterMicros = reply.long(3),
+            retryAfterMicros = reply.long(0, 2),
+            resetAfterMicros = reply.long(0, 3),
         )
     }
 
@@ -88,26 +145,88 @@ internal class RedisScriptStore(
 
     override fun toString(): String = "RedisBucketStore($options)"
 
-    private suspend fun run(key: String, policy: LimitPolicy, permits: Long, commit: Boolean, nowMicros: Long): List<Any?> {
-        val parameters = parametersByPolicy.getOrPut(policy) { LimiterScripts.parameters(policy) }
-        val args = arrayOfNulls<String>(FIXED_ARGS + parameters.size)
-        args[0] = permits.toString()
-        args[1] = if (commit) "1" else "0"
-        args[2] = if (clientTime) nowMicros.toString() else ""
-        args[3] = slackMicros
-        args[4] = usageMillis
-        parameters.copyInto(args, FIXED_ARGS)
+    /**
+     * Runs the script over [requests] in [mode] (`take`, `inspect` or `refund` of a take made
+     * at [fifth], which for a take describes a batch, see `limiter.lua`) and returns its
+     * reply: the time it ran at, then six numbers per level (per request, for a batch).
+     */
+    suspend fun run(requests: List<BucketRequest>, mode: String, fifth: String, nowMicros: Long): List<Any?> =
+        runEncoded(listOf(encode(requests)), mode, fifth, nowMicros)
+
+    /** Runs the script over the levels of [parts], as [run] does over requests. */
+    suspend fun runEncoded(parts: List<EncodedLevels>, mode: String, fifth: String, nowMicros: Long): List<Any?> {
+        var algorithms = 0
+        var argCount = FIXED_ARGS
+        var keyCount = 0
+        for (p in parts) {
+            algorithms = algorithms or p.algorithms
+            argCount += p.args.size
+            keyCount += p.keys.size
+        }
+        val args = arrayOfNulls<String>(argCount)
+        args[0] = if (clientTime) nowMicros.toString() else ""
+        args[1] = slackMicros
+        args[2] = usageMillis
+        args[3] = mode
+        args[4] = fifth
+        val scriptKeys = arrayOfNulls<String>(keyCount)
+        var a = FIXED_ARGS
+        var k = 0
+        for (p in parts) {
+            p.args.copyInto(args, a)
+            a += p.args.size
+            p.keys.copyInto(scriptKeys, k)
+            k += p.keys.size
+        }
         @Suppress("UNCHECKED_CAST")
-        return runner.run(LimiterScripts.of(policy.algorithm), keysFor(policy, key), args as Array<String>)
+        return runner.run(LimiterScripts.forAlgorithms(algorithms), scriptKeys as Array<String>, args as Array<String>)
     }
 
-    /** Only the keys the script will touch: the usage and sum keys when they are in use. */
-    private fun keysFor(policy: LimitPolicy, key: String): Array<String> {
-        val all = keys.all(policy, key)
-        return when {
-            policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG || usageOn -> all
-            else -> arrayOf(all[0])
+    /**
+     * The keys and ARGV of [requests]' levels; done by the caller's thread, so that a batch
+     * only concatenates them on the thread that sends it.
+     */
+    fun encode(requests: List<BucketRequest>): EncodedLevels {
+        val args = ArrayList<String>(LimiterScripts.LEVEL_ARGS * requests.size)
+        val scriptKeys = ArrayList<String>(requests.size)
+        var algorithms = 0
+        for (r in requests) {
+            algorithms = algorithms or (1 shl r.policy.algorithm.ordinal)
+            val level = levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
+            args += level[0]
+            args += r.permits.toString()
+            for (i in 2 until level.size) args += level[i]
+            val state = keys.state(r.policy, r.key)
+            scriptKeys += state
+            if (usageOn) scriptKeys += "$state:u"
+            if (r.policy.algorithm == LimitPolicy.Algorithm.SLIDING_WINDOW_LOG) scriptKeys += "$state:n"
         }
+        return EncodedLevels(requests.size, algorithms, scriptKeys.toTypedArray(), args.toTypedArray())
+    }
+
+    private fun decisions(requests: List<BucketRequest>, reply: List<Any?>): List<Decision> =
+        requests.mapIndexed { i, r ->
+            val allowed = reply.long(i, 0) == 1L
+            Decision.fromMicros(
+                allowed, reply.long(i, 1), r.policy.capacity, reply.long(i, 2), reply.long(i, 3), r.key,
+                if (allowed) null else DenyReason.LIMITED,
+            )
+        }
+
+    /**
+     * Returns whether two levels name the same bucket; such levels are asked for their
+     * permits together, which must fit in the bucket's capacity.
+     */
+    private fun checkShared(requests: List<BucketRequest>): Boolean {
+        val sums = HashMap<String, Long>()
+        for (r in requests) {
+            val sum = sums.merge(keys.state(r.policy, r.key), r.permits, Long::plus)!!
+            require(sum <= r.policy.capacity) {
+                "levels asking key '${r.key}' under ${r.policy} for $sum permits together exceed its capacity " +
+                    "${r.policy.capacity}; such a request can never be granted: lower the costs or use distinct policies"
+            }
+        }
+        return sums.size < requests.size
     }
 
     private fun checkPermits(permits: Long, policy: LimitPolicy) {
@@ -116,11 +235,27 @@ internal class RedisScriptStore(
         }
     }
 
-    private companion object {
-        /** ARGV 1 to 5 of every script; the algorithm's parameters follow (see common.lua). */
+    internal companion object {
+        /** ARGV 1 to 5 of the script; the levels follow (see common.lua). */
         const val FIXED_ARGS = 5
+        const val MODE_TAKE = "take"
+        const val MODE_INSPECT = "inspect"
+        const val MODE_REFUND = "refund"
+
+        /** Script calls on their way at once before requests queue for a batch. */
+        const val MAX_IN_FLIGHT = 2
+
+        /** The most requests one batched call carries. */
+        const val MAX_BATCH = 128
+
+        /** Numbers per level in a script's reply. */
+        const val REPLY_FIELDS = 6
+
+        /** Field [field] (0 to 5) of level [level] in a script's reply. */
+        fun List<Any?>.long(level: Int, field: Int): Long =
+            (this[1 + level * REPLY_FIELDS + field] as Number).toLong()
     }
-
-    private fun List<Any?>.long(index: Int): Long = (this[index] as Number).toLong()
-
 }
+
+/** The keys and ARGV of the levels of one request (or several), ready to join a script call. */
+internal class EncodedLevels(val levels: Int, val algorithms: Int, val keys: Array<String>, val args: Array<String>)

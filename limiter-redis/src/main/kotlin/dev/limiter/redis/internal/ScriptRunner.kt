@@ -20,6 +20,6 @@ internal class ScriptRunner(private val commands: RedisClusterCoroutinesCommands
         } catch (_: RedisNoScriptException) {
             commands.eval(script.source, ScriptOutputType.MULTI, keys, *args)
         }
-        return checkNotNull(reply) { "script ${script.algorithm.id} returned nothing" }
+        return checkNotNull(reply) { "script ${script.name} returned nothing" }
     }
 }
