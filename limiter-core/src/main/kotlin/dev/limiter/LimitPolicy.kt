@@ -82,6 +82,15 @@ public class LimitPolicy private constructor(
     internal fun sameLimits(other: LimitPolicy): Boolean =
         other === this || other.algorithm == algorithm && other.capacity == capacity && other.rate == rate
 
+    /**
+     * How long an empty bucket takes to be full again at [rate] (for window algorithms, the
+     * window), rounded up to the microsecond; the `w` of the `RateLimit-Policy` header.
+     */
+    public val fillTime: Duration = Duration.of(
+        -Math.floorDiv(-capacity * PolicyMath.unitsPerToken(rate), PolicyMath.unitsPerMicro(rate)),
+        java.time.temporal.ChronoUnit.MICROS,
+    )
+
     /** A stable text that identifies the policy's behaviour, such as `token-bucket:40:10/1s`. */
     public val id: String get() = "${algorithm.id}:$capacity:$rate"
 

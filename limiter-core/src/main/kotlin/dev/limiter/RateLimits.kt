@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap
  * address, per endpoint, per key and endpoint, per key and address) and the `global` ceiling.
  * They go to [BucketStore.tryConsumeAll] together: every level is charged or none is, on one
  * node as across nodes sharing a store. A refusal names the level that refused in
- * [Decision.policy]; an allowed decision carries the numbers of the level with the fewest
- * requests left.
+ * [Decision.policy]; an allowed decision is the request's own level's (its numbers, its name),
+ * unless a shadow level would have refused it (then that level's, with `shadowDenied`).
  *
  * Shadow policies ([LimitPolicy.shadow], `mode: shadow`) are decided in the same store call
  * but never refuse: a request only they would refuse is allowed with [Decision.shadowDenied],
@@ -189,6 +189,18 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     /**
+     * This node's decisions for the bucket key [bucketKey] (see [Caller.bucketKey]) under the
+     * policy named [policyName], queued ones included.
+     */
+    public fun usageStats(policyName: String, bucketKey: String): KeyUsage {
+        val mine = counts[policyName]?.keyUsage(bucketKey)
+        val queued = (snapshot.limiters[policyName] ?: extraLimiters[policyName])?.usageStats(bucketKey)
+        if (mine == null) return queued ?: KeyUsage(bucketKey, 0, 0, 0)
+        if (queued == null) return mine
+        return KeyUsage(bucketKey, mine.allowed + queued.allowed, mine.rejected + queued.rejected, mine.permitsGranted + queued.permitsGranted)
+    }
+
+    /**
      * Replaces the config in force with [config], atomically: a check sees the old config or
      * the new one, never a mix. Buckets of named policies keep their state.
      */
@@ -210,8 +222,7 @@ public class RateLimits @JvmOverloads constructor(
 
     /**
      * Returns what [check] would answer for a request by [key] to [endpoint] from [address]
-     * right now, consuming nothing: the level that would refuse, or the one with the fewest
-     * requests left.
+     * right now, consuming nothing: the level that would refuse, or the request's own level.
      */
     public suspend fun status(key: String, endpoint: String? = null, address: String? = null): Decision =
         status(Caller.apiKey(key), endpoint, address)
@@ -313,7 +324,7 @@ public class RateLimits @JvmOverloads constructor(
 
     private fun report(policy: LimitPolicy, decision: Decision, permits: Long): Decision {
         listener.onDecision(policy, decision, 0, false)
-        counts.computeIfAbsent(LevelOutcome.nameOf(policy)) { PolicyCounts() }.record(decision)
+        counts.computeIfAbsent(LevelOutcome.nameOf(policy)) { PolicyCounts() }.record(decision, permits, clock.nowMicros())
         usageTracker.record(decision.key, decision, permits)
         return decision
     }

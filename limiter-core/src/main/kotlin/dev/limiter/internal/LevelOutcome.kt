@@ -41,7 +41,7 @@ internal object LevelOutcome {
             if (requests[i].policy.isShadow) { if (shadowRefused < 0) shadowRefused = i } else if (refused < 0) refused = i
         }
         if (refused >= 0) return outcome(check, first[refused], requests[refused].policy)
-        if (shadowRefused < 0) return mostRestrictive(check, first, requests)
+        if (shadowRefused < 0) return outcome(check, first[0], requests[0].policy)
         val enforcing = requests.filter { !it.policy.isShadow }
         if (enforcing.isNotEmpty()) {
             val second = retry(enforcing)
@@ -54,13 +54,6 @@ internal object LevelOutcome {
             Decision(true, would.remaining, would.limit, 0, would.resetAfterMicros, check.caller.bucketKey, null, nameOf(policy), true),
             policy,
         )
-    }
-
-    /** The allowed level with the fewest requests left; the own level on a tie. */
-    fun mostRestrictive(check: PreparedCheck, decisions: List<Decision>, requests: List<BucketRequest>): Outcome {
-        var best = 0
-        for (i in 1 until decisions.size) if (decisions[i].remaining < decisions[best].remaining) best = i
-        return outcome(check, decisions[best], requests[best].policy)
     }
 
     fun outcome(check: PreparedCheck, decision: Decision, policy: LimitPolicy): Outcome =

@@ -78,15 +78,18 @@ class RateLimitsSpec : FunSpec({
         List(2) { limits.check("b").allowed } shouldBe listOf(true, true)
         val lastGlobal = limits.check("c")
         lastGlobal.allowed shouldBe true
-        lastGlobal.remaining shouldBe 0
-        limits.check("c").limit shouldBe 5
+        val refused = limits.check("c")
+        refused.policy shouldBe "global"
+        refused.limit shouldBe 5
     }
 
-    test("the decision returned is the most restrictive level's") {
-        val limits = limits(ceiling(capacity = 5, keyCapacity = 40))
+    test("an allowed decision is the request's own level's, named after it; a refusal names the level that refused") {
+        val limits = limits(ceiling(capacity = 1, keyCapacity = 40))
         val decision = limits.check("a")
-        decision.remaining shouldBe 4
-        decision.limit shouldBe 5
+        decision.remaining shouldBe 39
+        decision.limit shouldBe 40
+        decision.policy shouldBe "plan"
+        limits.check("b").policy shouldBe "global"
     }
 
     test("allowlisted keys and addresses bypass every limit") {
