@@ -53,6 +53,6 @@ fun Application.portal(
         rateLimitAdmin(settings.adminToken)
         metricsRoute(registry)
         healthRoute()
-        limiterService(settings.adminToken, store, clock)
+        limiterService(settings.adminToken)
     }
 }
