@@ -12,7 +12,6 @@ import dev.limiter.internal.LevelOutcome
 import dev.limiter.internal.PolicyCounts
 import dev.limiter.internal.PreparedCheck
 import kotlinx.coroutines.runBlocking
-import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
 
 /**
@@ -281,31 +280,10 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     private fun prepare(caller: Caller, endpoint: String?, address: String?, permits: Long?, policy: LimitPolicy?): PreparedCheck {
-        require(permits == null || permits >= 1) { "permits must be at least 1, was $permits" }
-        val plan = snapshot.plan
-        val config = plan.config
-        val normalized = plan.normalize(endpoint)
-        val limit = normalized?.let { config.endpointLimit(it) }
-        val own = scale(policy ?: plan.ownPolicy(caller.key, limit?.policy))
-        val n = permits ?: limit?.cost ?: 1L
-        if (config.denied.matches(caller.key, address)) {
-            val denied = Decision(false, 0, 0, 0, 0, caller.bucketKey, DenyReason.DENYLISTED, LevelOutcome.nameOf(own))
-            return PreparedCheck(caller, own, n, emptyList(), report(own, denied, n))
-        }
-        if (config.allowed.matches(caller.key, address)) {
-            return PreparedCheck(caller, own, n, emptyList(), Decision.allowed(caller.bucketKey, Long.MAX_VALUE, Long.MAX_VALUE))
-        }
-        val requests = ArrayList<BucketRequest>(if (plan.hasLevels) 4 else 2)
-        requests += BucketRequest(caller.bucketKey, own, n)
-        if (plan.hasLevels) plan.addLevels(requests, caller, normalized, address, n, ::scale)
-        plan.global?.let { requests += BucketRequest(EnginePlan.GLOBAL_BUCKET, scale(it), n) }
-        for (r in requests) requireGrantable(r)
-        return PreparedCheck(caller, own, n, requests, null)
-    }
-
-    private fun requireGrantable(r: BucketRequest) = require(r.permits <= r.policy.capacity) {
-        "permits ${r.permits} exceed the capacity ${r.policy.capacity} of policy '${LevelOutcome.nameOf(r.policy)}', so the request " +
-            "could never be granted; ask for at most ${r.policy.capacity} permits or raise the policy's capacity"
+        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, ::scale)
+        // A deny-listed request is a decision too: counted and reported like any other.
+        check.immediate?.takeIf { !it.allowed }?.let { report(check.own, it, check.permits) }
+        return check
     }
 
     private fun scale(policy: LimitPolicy): LimitPolicy {
@@ -337,32 +315,9 @@ public class RateLimits @JvmOverloads constructor(
             previous[name]?.takeIf { it.policy == policy } ?: newLimiter(policy)
         }
 
-    /** Java builder: `RateLimits.builder(config).store(s).clock(c).listener(l).build()`. */
-    public class Builder internal constructor(private val config: LimitsConfig) {
-        private var store: BucketStore = LocalBucketStore()
-        private var clock: LimiterClock = LimiterClock.SYSTEM
-        private var listener: LimiterListener = LimiterListener.NONE
-        private var maxQueueSize: Int = RateLimiterBuilder.DEFAULT_MAX_QUEUE_SIZE
-
-        /** Where buckets live; a [LocalBucketStore] unless set. */
-        public fun store(store: BucketStore): Builder = apply { this.store = store }
-
-        /** The time source; [LimiterClock.SYSTEM] unless set. */
-        public fun clock(clock: LimiterClock): Builder = apply { this.clock = clock }
-
-        /** Told about every decision, e.g. a [LimiterMetrics]. */
-        public fun listener(listener: LimiterListener): Builder = apply { this.listener = listener }
-
-        /** Bounds each policy's wait queue for [checkQueued]. */
-        public fun maxQueueSize(size: Int): Builder = apply { this.maxQueueSize = size }
-
-        /** Builds the engine. */
-        public fun build(): RateLimits = RateLimits(config, store, clock, listener, maxQueueSize)
-    }
-
     public companion object {
-        /** Returns a builder of an engine for [config]. */
+        /** Returns a builder of an engine for [config]: `RateLimits.builder(config).store(s).clock(c).build()`. */
         @JvmStatic
-        public fun builder(config: LimitsConfig): Builder = Builder(config)
+        public fun builder(config: LimitsConfig): RateLimitsBuilder = RateLimitsBuilder(config)
     }
 }

@@ -2,6 +2,8 @@ package dev.limiter.internal
 
 import dev.limiter.BucketRequest
 import dev.limiter.Caller
+import dev.limiter.Decision
+import dev.limiter.DenyReason
 import dev.limiter.LimitPolicy
 import dev.limiter.config.LimitLevel
 import dev.limiter.config.LimitsConfig
@@ -35,7 +37,7 @@ internal class EnginePlan(val config: LimitsConfig) {
      * Adds the levels that apply to a request by [caller] to the normalized [endpoint] from
      * [address] to [into], each asking [permits]; a level missing what it needs is skipped.
      */
-    fun addLevels(
+    private fun addLevels(
         into: MutableList<BucketRequest>,
         caller: Caller,
         endpoint: String?,
@@ -67,6 +69,44 @@ internal class EnginePlan(val config: LimitsConfig) {
             LimitLevel.Per.KEY_IP -> "${caller.bucketKey.length}:${caller.bucketKey} ${address ?: return}"
         }
         into += BucketRequest(bucket, scale(level.policy), permits)
+    }
+
+    /**
+     * Resolves a request to its levels, or to the decision the lists make without the store:
+     * the own level (a policy given by the caller, the endpoint's, the caller's tier, or the
+     * default), the levels that apply and the ceiling, each scaled by [scale] (adaptive limits).
+     */
+    fun prepare(
+        caller: Caller,
+        endpoint: String?,
+        address: String?,
+        permits: Long?,
+        policy: LimitPolicy?,
+        scale: (LimitPolicy) -> LimitPolicy,
+    ): PreparedCheck {
+        require(permits == null || permits >= 1) { "permits must be at least 1, was $permits" }
+        val normalized = normalize(endpoint)
+        val limit = normalized?.let { config.endpointLimit(it) }
+        val own = scale(policy ?: ownPolicy(caller.key, limit?.policy))
+        val n = permits ?: limit?.cost ?: 1L
+        if (config.denied.matches(caller.key, address)) {
+            val denied = Decision(false, 0, 0, 0, 0, caller.bucketKey, DenyReason.DENYLISTED, LevelOutcome.nameOf(own))
+            return PreparedCheck(caller, own, n, emptyList(), denied)
+        }
+        if (config.allowed.matches(caller.key, address)) {
+            return PreparedCheck(caller, own, n, emptyList(), Decision.allowed(caller.bucketKey, Long.MAX_VALUE, Long.MAX_VALUE))
+        }
+        val requests = ArrayList<BucketRequest>(if (hasLevels) 4 else 2)
+        requests += BucketRequest(caller.bucketKey, own, n)
+        if (hasLevels) addLevels(requests, caller, normalized, address, n, scale)
+        global?.let { requests += BucketRequest(GLOBAL_BUCKET, scale(it), n) }
+        for (r in requests) {
+            require(r.permits <= r.policy.capacity) {
+                "permits ${r.permits} exceed the capacity ${r.policy.capacity} of policy '${LevelOutcome.nameOf(r.policy)}', so the " +
+                    "request could never be granted; ask for at most ${r.policy.capacity} permits or raise the policy's capacity"
+            }
+        }
+        return PreparedCheck(caller, own, n, requests, null)
     }
 
     /** Returns [endpoint] as configs spell endpoints (`GET /path`), or `null`. */
