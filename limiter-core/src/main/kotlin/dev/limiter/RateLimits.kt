@@ -228,7 +228,8 @@ public class RateLimits @JvmOverloads constructor(
 
     /** [status] for a [caller], optionally under [policy] instead of its own; consumes nothing. */
     public suspend fun status(caller: Caller, endpoint: String? = null, address: String? = null, policy: LimitPolicy? = null): Decision {
-        val check = prepare(caller, endpoint, address, null, policy)
+        // Resolved without prepare(): a status read is not a decision, so nothing is counted.
+        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, ::scale)
         check.immediate?.let { return it }
         val now = clock.nowMicros()
         val decisions = check.requests.map { r ->
@@ -281,8 +282,11 @@ public class RateLimits @JvmOverloads constructor(
 
     private fun prepare(caller: Caller, endpoint: String?, address: String?, permits: Long?, policy: LimitPolicy?): PreparedCheck {
         val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, ::scale)
-        // A deny-listed request is a decision too: counted and reported like any other.
-        check.immediate?.takeIf { !it.allowed }?.let { report(check.own, it, check.permits) }
+        // List decisions are decisions too: a deny-listed one is counted and reported like any
+        // other; an allow-listed one decided no level, so only usage counts it.
+        check.immediate?.let {
+            if (it.allowed) usageTracker.record(it.key, it, check.permits) else report(check.own, it, check.permits)
+        }
         return check
     }
 
