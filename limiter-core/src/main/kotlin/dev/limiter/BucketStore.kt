@@ -6,6 +6,11 @@ package dev.limiter
  * A store never waits for permits; waiting is layered on top by [RateLimiter]. Every store
  * passes the `BucketStoreContract` suite from limiter-core's test-jar.
  *
+ * A named policy's buckets belong to its name and algorithm, not its numbers: when the numbers
+ * change, a store keeps the key's state and treats it under the new numbers so that no key
+ * gains permits from the change (what is available is clamped to the new capacity) and none
+ * loses more than the change takes away. Unnamed policies are identified by their numbers.
+ *
  * Time comes from the caller as [nowMicros] (epoch microseconds). A remote store may use its
  * own consistent time source instead (Redis `TIME`); durations in the answers are relative,
  * so the caller can still turn them into instants on its own clock.
@@ -52,6 +57,17 @@ public interface BucketStore : AutoCloseable {
      * off `runBlocking` on the hot path.
      */
     public fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? = null
+
+    /**
+     * Answers [tryConsumeAll] without suspending when the store can, or returns `null` when it
+     * cannot; the default answers a single request through [tryConsumeNow] and returns `null`
+     * for several.
+     */
+    public fun tryConsumeAllNow(requests: List<BucketRequest>, nowMicros: Long): List<Decision>? {
+        if (requests.size != 1) return null
+        val r = requests[0]
+        return tryConsumeNow(r.key, r.policy, r.permits, nowMicros)?.let(::listOf)
+    }
 
     /** Releases the store's resources; the default does nothing. */
     override fun close() {}

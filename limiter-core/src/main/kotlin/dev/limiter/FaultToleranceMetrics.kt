@@ -7,23 +7,26 @@ import io.micrometer.core.instrument.Tag
 import io.micrometer.core.instrument.binder.MeterBinder
 
 /**
- * Exports a [FaultTolerantBucketStore]'s backend to Micrometer: the gauge
- * `limiter.backend.state` (1 while decisions come from the primary, 0 while they fall back or
- * probe) and the counter `limiter.backend.fallback.decisions`.
+ * Exports a store's backend to Micrometer: the gauge `limiter.backend.state` (1 while
+ * decisions come from the primary, 0 while they fall back or probe) for any
+ * [BackendStateSource] (a `RedisBucketStore` with fault tolerance enabled, a
+ * [FaultTolerantBucketStore]), and for a [FaultTolerantBucketStore] also the counter
+ * `limiter.backend.fallback.decisions`.
  *
  * Needs `io.micrometer:micrometer-core` on the classpath (an optional dependency of
  * limiter-core). [tags] are added to both meters, e.g. `store=redis`.
  */
 public class FaultToleranceMetrics @JvmOverloads constructor(
-    private val store: FaultTolerantBucketStore,
+    private val store: BackendStateSource,
     private val tags: Iterable<Tag> = emptyList(),
 ) : MeterBinder {
     override fun bindTo(registry: MeterRegistry) {
-        Gauge.builder(STATE, store) { if (it.state == BackendState.PRIMARY) 1.0 else 0.0 }
+        Gauge.builder(STATE, store) { if (it.backendState == BackendState.PRIMARY) 1.0 else 0.0 }
             .description("1 while rate-limit decisions come from the primary backend, 0 while they fall back")
             .tags(tags)
             .register(registry)
-        FunctionCounter.builder(FALLBACK_DECISIONS, store) { it.fallbackDecisions.toDouble() }
+        val tolerant = store as? FaultTolerantBucketStore ?: return
+        FunctionCounter.builder(FALLBACK_DECISIONS, tolerant) { it.fallbackDecisions.toDouble() }
             .description("Rate-limit decisions answered without the primary backend")
             .tags(tags)
             .register(registry)

@@ -60,6 +60,33 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
             else fallbackDecision(key, policy)
         }
 
+    /**
+     * Decides every level on the primary, all or nothing; while the primary fails, decides
+     * them all the same way: all from local buckets ([FaultToleranceMode.LOCAL], again all or
+     * nothing), all allowed ([FaultToleranceMode.FAIL_OPEN]) or all refused
+     * ([FaultToleranceMode.FAIL_CLOSED]). Never part on the primary and part locally.
+     */
+    override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> =
+        decide({ primary.tryConsumeAll(requests, nowMicros) }) { fallbackAll(requests, nowMicros) }
+
+    /** Answers without suspending while the circuit keeps requests off the primary; `null` otherwise. */
+    override fun tryConsumeAllNow(requests: List<BucketRequest>, nowMicros: Long): List<Decision>? {
+        if (mode == FaultToleranceMode.NONE || !breaker.isShortCircuited()) return null
+        val decisions = when (mode) {
+            FaultToleranceMode.LOCAL -> fallback.tryConsumeAllNow(localRequests(requests), nowMicros) ?: return null
+            else -> requests.map { fallbackDecision(it.key, it.policy) }
+        }
+        fallbackCount.incrementAndGet()
+        return decisions
+    }
+
+    private suspend fun fallbackAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> =
+        if (mode == FaultToleranceMode.LOCAL) fallback.tryConsumeAll(localRequests(requests), nowMicros)
+        else requests.map { fallbackDecision(it.key, it.policy) }
+
+    private fun localRequests(requests: List<BucketRequest>): List<BucketRequest> =
+        if (settings.localShare == 1) requests else requests.map { it.copy(policy = local(it.policy)) }
+
     /** The answer of [FaultToleranceMode.FAIL_OPEN] or [FaultToleranceMode.FAIL_CLOSED]. */
     private fun fallbackDecision(key: String, policy: LimitPolicy): Decision =
         if (mode == FaultToleranceMode.FAIL_OPEN) {
@@ -158,7 +185,8 @@ public class FaultTolerantBucketStore @JvmOverloads constructor(
                 else Rate.of(maxOf(1, policy.rate.amount / share), policy.rate.period)
             }
             val scaled = LimitPolicy.of(policy.algorithm, capacity, rate)
-            policy.name?.let { scaled.named(it) } ?: scaled
+            val named = policy.name?.let { scaled.named(it) } ?: scaled
+            if (policy.isShadow) named.shadow() else named
         }
     }
 }

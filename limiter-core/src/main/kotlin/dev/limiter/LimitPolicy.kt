@@ -7,8 +7,8 @@ import kotlin.time.toJavaDuration
 /**
  * What a limit allows: an algorithm with its capacity and rate.
  *
- * Policies are immutable values; two policies with the same algorithm and numbers are equal
- * (the [name] is a label and does not take part in equality). Every number is validated at
+ * Policies are immutable values; two policies with the same algorithm, numbers and mode are
+ * equal (the [name] is a label and does not take part in equality). Every number is validated at
  * construction so that the algorithm's integer arithmetic stays exact, in Kotlin and in the
  * Lua twins that run inside Redis (whose numbers are exact up to 2^53).
  */
@@ -26,6 +26,11 @@ public class LimitPolicy private constructor(
     public val rate: Rate,
     /** A label for metrics, logs and headers, such as `free`; `null` for an unnamed policy. */
     public val name: String?,
+    /**
+     * Whether this policy only observes: it is decided and counted like any other, but its
+     * refusals come back allowed with [Decision.shadowDenied] set. See [shadow].
+     */
+    public val isShadow: Boolean = false,
 ) {
     /** Algorithms a [LimitPolicy] can use; [id] is the name used in YAML and Redis keys. */
     public enum class Algorithm(public val id: String) {
@@ -51,21 +56,54 @@ public class LimitPolicy private constructor(
      */
     public fun named(name: String): LimitPolicy {
         require(name.isNotBlank()) { "policy name must not be blank" }
-        return LimitPolicy(algorithm, capacity, rate, name)
+        return LimitPolicy(algorithm, capacity, rate, name, isShadow)
     }
+
+    /**
+     * Returns this policy in shadow mode: `RateLimits` decides and counts it as usual, but a
+     * request it would refuse is allowed, with [Decision.shadowDenied] set and the outcome
+     * `shadow_rejected` in metrics. For trying a new limit on live traffic before enforcing it.
+     */
+    public fun shadow(): LimitPolicy = if (isShadow) this else LimitPolicy(algorithm, capacity, rate, name, true)
+
+    /** Returns this policy enforcing its refusals again; the opposite of [shadow]. */
+    public fun enforced(): LimitPolicy = if (!isShadow) this else LimitPolicy(algorithm, capacity, rate, name, false)
+
+    /**
+     * Which buckets this policy owns in a store: a named policy's name and algorithm, so that
+     * its buckets survive a change of its numbers (hot reload, adaptive scaling); an unnamed
+     * policy's [id]. Named identities always end in `|algorithm`, unnamed ones never hold `|`.
+     */
+    @get:JvmSynthetic
+    internal val bucketIdentity: String = if (name == null) id else "$name|${algorithm.id}"
+
+    /** Whether [other] has the same algorithm and numbers: buckets of one fit the other as they are. */
+    @JvmSynthetic
+    internal fun sameLimits(other: LimitPolicy): Boolean =
+        other === this || other.algorithm == algorithm && other.capacity == capacity && other.rate == rate
+
+    /**
+     * How long an empty bucket takes to be full again at [rate] (for window algorithms, the
+     * window), rounded up to the microsecond; the `w` of the `RateLimit-Policy` header.
+     */
+    public val fillTime: Duration = Duration.of(
+        -Math.floorDiv(-capacity * PolicyMath.unitsPerToken(rate), PolicyMath.unitsPerMicro(rate)),
+        java.time.temporal.ChronoUnit.MICROS,
+    )
 
     /** A stable text that identifies the policy's behaviour, such as `token-bucket:40:10/1s`. */
     public val id: String get() = "${algorithm.id}:$capacity:$rate"
 
     override fun equals(other: Any?): Boolean =
-        other is LimitPolicy && other.algorithm == algorithm && other.capacity == capacity && other.rate == rate
+        other is LimitPolicy && sameLimits(other) && other.isShadow == isShadow
 
     // Cached: stores look buckets up by policy on every decision.
-    private val hash: Int = (algorithm.hashCode() * 31 + capacity.hashCode()) * 31 + rate.hashCode()
+    private val hash: Int =
+        ((algorithm.hashCode() * 31 + capacity.hashCode()) * 31 + rate.hashCode()) * 31 + isShadow.hashCode()
 
     override fun hashCode(): Int = hash
 
-    override fun toString(): String = if (name == null) id else "$name($id)"
+    override fun toString(): String = (if (name == null) id else "$name($id)") + if (isShadow) " shadow" else ""
 
     public companion object {
         /** The largest capacity or limit any policy accepts. */

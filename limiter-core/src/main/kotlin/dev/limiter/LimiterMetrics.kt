@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier
  * `RateLimiter.builder(policy).listener(metrics)`.
  *
  * Meters: `limiter.requests` (counter; tags `policy`, `outcome` = allowed | rejected | queued |
- * timeout, `backend` = primary | fallback), `limiter.acquire.latency` (timer of the time a
+ * timeout | shadow_rejected (allowed, but a shadow policy would have refused), `backend` =
+ * primary | fallback), `limiter.acquire.latency` (timer of the time a
  * request waited, zero for requests that did not queue; tag `policy`), `limiter.queue.depth`
  * (gauge of waiters; tag `policy`) and `limiter.tokens` for the keys passed to [watchTokens].
  * The `limiter.backend.state` gauge comes from [FaultToleranceMetrics], bound to the store.
@@ -37,6 +38,7 @@ public class LimiterMetrics @JvmOverloads constructor(
     override fun onDecision(policy: LimitPolicy, decision: Decision, waitedMicros: Long, queued: Boolean) {
         val name = tagOf(policy)
         val outcome = when {
+            decision.shadowDenied -> "shadow_rejected"
             decision.allowed && queued -> "queued"
             decision.allowed -> "allowed"
             decision.reason == DenyReason.QUEUE_TIMEOUT -> "timeout"

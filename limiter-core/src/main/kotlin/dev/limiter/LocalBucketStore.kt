@@ -9,6 +9,14 @@ import java.util.concurrent.atomic.AtomicLong
 /**
  * Keeps buckets in memory: one per (policy, key), each guarded by its own coroutine [Mutex].
  *
+ * A named policy's buckets belong to its name and algorithm, not its numbers: when a policy
+ * named `free` changes capacity or rate (hot reload, adaptive scaling), its keys keep their
+ * buckets, carried over to the new numbers without gaining permits (see [BucketStore]).
+ *
+ * [tryConsumeAll] locks the buckets of all levels in one fixed order (policy identity, then
+ * key), so that two multi-level requests never wait on each other in a cycle; it decides every
+ * level on the locked state and charges all or none.
+ *
  * Decisions take the key's lock with a non-suspending `tryLock` first; only a contended key
  * suspends (or, on the blocking path, spins briefly). Different keys never contend.
  *
@@ -23,7 +31,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     /** The most buckets kept at once; beyond it the buckets closest to idle are dropped. */
     public val maxKeys: Int = DEFAULT_MAX_KEYS,
 ) : BucketStore {
-    private val byPolicy = ConcurrentHashMap<LimitPolicy, ConcurrentHashMap<String, Entry>>()
+    private val byPolicy = ConcurrentHashMap<String, ConcurrentHashMap<String, Entry>>()
     private val count = AtomicInteger()
     private val sweepAt = AtomicInteger(nextSweepAt(0))
     private val sweeping = AtomicInteger()
@@ -42,7 +50,7 @@ public class LocalBucketStore @JvmOverloads constructor(
             if (!entry.mutex.tryLock()) entry.mutex.lock()
             try {
                 if (entry.removed) continue
-                return entry.bucket.consume(nowMicros, permits, key)
+                return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
                 entry.mutex.unlock()
             }
@@ -59,27 +67,103 @@ public class LocalBucketStore @JvmOverloads constructor(
             }
             try {
                 if (entry.removed) continue
-                return entry.bucket.consume(nowMicros, permits, key)
+                return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
                 entry.mutex.unlock()
             }
         }
     }
 
+    override suspend fun tryConsumeAll(requests: List<BucketRequest>, nowMicros: Long): List<Decision> {
+        if (requests.size == 1) {
+            val r = requests[0]
+            return listOf(tryConsume(r.key, r.policy, r.permits, nowMicros))
+        }
+        while (true) {
+            val entries = lockOrder(requests, nowMicros)
+            for (entry in entries) if (!entry.mutex.tryLock()) entry.mutex.lock()
+            try {
+                if (entries.any { it.removed }) continue
+                return decideAll(requests, nowMicros)
+            } finally {
+                for (entry in entries) entry.mutex.unlock()
+            }
+        }
+    }
+
+    /**
+     * Answers [tryConsumeAll] without suspending, or `null` when a bucket stays locked by
+     * another caller for longer than a brief spin.
+     */
+    override fun tryConsumeAllNow(requests: List<BucketRequest>, nowMicros: Long): List<Decision>? {
+        if (requests.size == 1) {
+            val r = requests[0]
+            return tryConsumeNow(r.key, r.policy, r.permits, nowMicros)?.let(::listOf)
+        }
+        while (true) {
+            val entries = lockOrder(requests, nowMicros)
+            var locked = 0
+            try {
+                for (entry in entries) {
+                    var spins = 0
+                    while (!entry.mutex.tryLock()) {
+                        if (++spins > MAX_SPINS) return null
+                        Thread.onSpinWait()
+                    }
+                    locked++
+                }
+                if (entries.any { it.removed }) continue
+                return decideAll(requests, nowMicros)
+            } finally {
+                for (i in 0 until locked) entries[i].mutex.unlock()
+            }
+        }
+    }
+
+    /** The distinct entries of [requests], in the one order every multi-level caller locks them in. */
+    private fun lockOrder(requests: List<BucketRequest>, now: Long): List<Entry> {
+        val sorted = requests.sortedWith(REQUEST_ORDER)
+        val entries = ArrayList<Entry>(sorted.size)
+        for (r in sorted) {
+            val entry = entry(r.key, r.policy, now)
+            if (entries.none { it === entry }) entries.add(entry)
+        }
+        return entries
+    }
+
+    /**
+     * Decides [requests] with every bucket locked: first whether each bucket can give all the
+     * permits asked of it (levels sharing a bucket add up), charging nothing; then, only when
+     * every level fits, charges each. A refused request thus changes no bucket.
+     */
+    private fun decideAll(requests: List<BucketRequest>, now: Long): List<Decision> {
+        val buckets = requests.map { r -> bucketsOf(r.policy).getValue(r.key).bucket(r.policy, now) }
+        var fits = true
+        for (i in requests.indices) {
+            var total = requests[i].permits
+            for (j in requests.indices) if (j != i && buckets[j] === buckets[i]) total += requests[j].permits
+            buckets[i].evaluate(now, total, commit = false)
+            if (!buckets[i].allowed) fits = false
+        }
+        return requests.mapIndexed { i, r ->
+            if (fits) buckets[i].consume(now, r.permits, r.key) else buckets[i].peek(now, r.permits, r.key)
+        }
+    }
+
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
-        val entry = byPolicy[policy]?.get(key) ?: return Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
+        val entry = byPolicy[policy.bucketIdentity]?.get(key) ?: return Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
         entry.mutex.lock()
         try {
             // A bucket dropped meanwhile was idle: a new one answers the same.
             return if (entry.removed) Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
-            else entry.bucket.inspect(nowMicros, permits)
+            else entry.bucket(policy, nowMicros).inspect(nowMicros, permits)
         } finally {
             entry.mutex.unlock()
         }
     }
 
     override suspend fun reset(key: String, policy: LimitPolicy) {
-        val buckets = byPolicy[policy] ?: return
+        val buckets = byPolicy[policy.bucketIdentity] ?: return
         val entry = buckets[key] ?: return
         entry.mutex.lock()
         try {
@@ -115,7 +199,8 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, Entry> {
         recent?.let { if (it.policy === policy) return it.buckets }
-        val buckets = byPolicy[policy] ?: byPolicy.computeIfAbsent(policy) { ConcurrentHashMap() }
+        val identity = policy.bucketIdentity
+        val buckets = byPolicy[identity] ?: byPolicy.computeIfAbsent(identity) { ConcurrentHashMap() }
         recent = PolicyBuckets(policy, buckets)
         return buckets
     }
@@ -169,8 +254,15 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override fun toString(): String = "LocalBucketStore(size=$size, maxKeys=$maxKeys)"
 
-    private class Entry(val bucket: Bucket) {
+    private class Entry(@Volatile var bucket: Bucket) {
         val mutex = Mutex()
+
+        /** The bucket under [policy]'s numbers, carried over when they changed; call with the lock held. */
+        fun bucket(policy: LimitPolicy, now: Long): Bucket {
+            val current = bucket
+            if (current.policy === policy) return current
+            return current.under(policy, now).also { bucket = it }
+        }
 
         @Volatile
         var removed = false
@@ -183,5 +275,7 @@ public class LocalBucketStore @JvmOverloads constructor(
         // buckets refill between calls would otherwise be dropped and rebuilt over and over.
         private const val MIN_SWEEP = 65_536
         private const val MAX_SPINS = 256
+        private val REQUEST_ORDER: Comparator<BucketRequest> =
+            compareBy<BucketRequest> { it.policy.bucketIdentity }.thenBy { it.key }
     }
 }

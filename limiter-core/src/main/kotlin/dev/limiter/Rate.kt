@@ -104,7 +104,8 @@ public class Rate private constructor(
             )
         }
 
-        private fun unitMicros(unit: String): Long? = when (unit.lowercase()) {
+        /** Microseconds in one [unit] (`ms`, `s`, `minute`, …); the one unit table of rates and durations. */
+        internal fun unitMicros(unit: String): Long? = when (unit.lowercase()) {
             "us", "micro", "micros", "microsecond", "microseconds" -> 1L
             "ms", "milli", "millis", "millisecond", "milliseconds" -> 1_000L
             "s", "sec", "secs", "second", "seconds" -> 1_000_000L

@@ -1,79 +1,159 @@
 package dev.limiter
 
 import dev.limiter.adaptive.AdaptiveLimits
+import dev.limiter.adaptive.internal.scalePolicy
 import dev.limiter.config.ConfigStore
 import dev.limiter.config.LimitsConfig
 import dev.limiter.config.ValidationReport
 import dev.limiter.config.internal.ConfigFollower
-import dev.limiter.config.internal.Level
+import dev.limiter.internal.EnginePlan
 import dev.limiter.internal.EngineUsage
-import dev.limiter.config.internal.StripedMutex
+import dev.limiter.internal.LevelOutcome
+import dev.limiter.internal.PolicyCounts
+import dev.limiter.internal.PreparedCheck
 import kotlinx.coroutines.runBlocking
-import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
 
 /**
- * Every limit of a [LimitsConfig], ready to check: resolves a (key, endpoint) pair to the
- * limits that apply and checks them together.
+ * The engine that decides every request: resolves a caller, endpoint and address to the levels
+ * that apply and decides them together, all or nothing, in one store operation.
  *
- * A request draws its permits from its level (the endpoint's policy when the endpoint has
- * one, otherwise the key's assigned or default policy) and from the global ceiling when the
- * config has one. A request denied by one level consumes nothing from the others: every
- * level is inspected before any is charged, under a lock per key. Only what goes through
- * this registry takes that lock: when another node sharing the store (Redis), or a limiter
- * from [limiter], takes a key's last permits between the inspection and the charge, the
- * request is denied after the global ceiling was charged for it.
+ * A request's levels: its own policy (the endpoint's policy when the endpoint has one, the
+ * caller's assigned policy, or the default), the config's `levels` that apply to it (per
+ * address, per endpoint, per key and endpoint, per key and address) and the `global` ceiling.
+ * They go to [BucketStore.tryConsumeAll] together: every level is charged or none is, on one
+ * node as across nodes sharing a store. A refusal names the level that refused in
+ * [Decision.policy]; an allowed decision is the request's own level's (its numbers, its name),
+ * unless a shadow level would have refused it (then that level's, with `shadowDenied`).
  *
- * [update] swaps the whole config at once: every check sees either the old config or the
- * new one, never a mix. Buckets of policies that did not change keep their state. The store
- * is not closed by [close], since stores may be shared.
+ * Shadow policies ([LimitPolicy.shadow], `mode: shadow`) are decided in the same store call
+ * but never refuse: a request only they would refuse is allowed with [Decision.shadowDenied],
+ * the enforcing levels charged together without them (see `LevelOutcome` for why this keeps
+ * the enforcing levels atomic).
+ *
+ * Whatever depends only on the config (ceiling, levels by endpoint, lists) is worked out when
+ * the config is put in force. [update] swaps it whole: each check sees the old config or the
+ * new one. A named policy keeps its buckets across updates that change its numbers. Every
+ * decision goes to the [listener] (metrics) and the usage tracker, once. The store is not
+ * closed by [close], since stores may be shared.
  */
 public class RateLimits @JvmOverloads constructor(
     config: LimitsConfig,
     private val store: BucketStore = LocalBucketStore(),
     private val clock: LimiterClock = LimiterClock.SYSTEM,
+    /** Told about every decision, e.g. [LimiterMetrics]; queued requests are told by their policy's limiter. */
+    private val listener: LimiterListener = LimiterListener.NONE,
+    private val maxQueueSize: Int = RateLimiterBuilder.DEFAULT_MAX_QUEUE_SIZE,
 ) : AutoCloseable {
-    private class Snapshot(val config: LimitsConfig, val limiters: Map<String, RateLimiter>)
+    private class Snapshot(val plan: EnginePlan, val limiters: Map<String, RateLimiter>)
 
     @Volatile
-    private var snapshot: Snapshot = Snapshot(config, limitersFor(config, emptyMap()))
-    private val locks = StripedMutex(STRIPES)
+    private var snapshot: Snapshot = Snapshot(EnginePlan(config), limitersFor(config, emptyMap()))
+    private val extraLimiters = ConcurrentHashMap<String, RateLimiter>()
+    private val counts = ConcurrentHashMap<String, PolicyCounts>()
 
     /** The config in force now; replaced as a whole by [update]. */
-    public val config: LimitsConfig get() = snapshot.config
+    public val config: LimitsConfig get() = snapshot.plan.config
 
     /**
-     * Checks a request by [key] to [endpoint] from [address] and, when every limit allows
-     * it, takes its permits; returns the decision of the most restrictive limit.
+     * Checks a request by API key [key] to [endpoint] (`"POST /reports"`) from [address] and,
+     * when every level allows it, takes its permits; see [check] with a [Caller].
      *
-     * A denylisted key or address is refused with [DenyReason.DENYLISTED] (the deny list wins
-     * over the allow list); an allowlisted one is allowed without touching any bucket, with
-     * `remaining` and `limit` of [Long.MAX_VALUE]. [permits] defaults to the endpoint's cost,
-     * or 1. A denied decision carries the `retryAfter` of the level that denied it.
-     *
-     * @throws IllegalArgumentException when [permits] is below 1 or above the capacity of a
-     * level, so that the request could never be granted.
+     * @throws IllegalArgumentException when [permits] is below 1 or above a level's capacity.
      */
     @JvmSynthetic
-    public suspend fun check(key: String, endpoint: String? = null, address: String? = null, permits: Long? = null): Decision {
-        val current = snapshot
-        val config = current.config
-        if (config.denied.matches(key, address)) return Decision.denied(key, DenyReason.DENYLISTED, Duration.ZERO)
-        if (config.allowed.matches(key, address)) return Decision.allowed(key, Long.MAX_VALUE, Long.MAX_VALUE)
-        val own = Level.forRequest(config, key, endpoint, permits)
-        val global = config.global?.let { Level(it, GLOBAL_BUCKET, own.permits) }
-        global?.requireGrantable()
-        return locks.withLock(key) { decide(key, own, global) }
-            .also { usageTracker.record(key, it, own.permits) } // cfgstore: until the engine rewrite records every decision
+    public suspend fun check(key: String, endpoint: String? = null, address: String? = null, permits: Long? = null): Decision =
+        check(Caller.apiKey(key), endpoint, address, permits)
+
+    /**
+     * Checks a request by [caller] to [endpoint] from [address] and, when every level allows
+     * it, takes its permits from all of them at once; returns the decision.
+     *
+     * A denylisted key or address is refused with [DenyReason.DENYLISTED] (the deny list wins);
+     * an allowlisted one is allowed without touching any bucket, with `remaining` and `limit`
+     * of [Long.MAX_VALUE] and no policy. [permits] defaults to the endpoint's cost, or 1.
+     * [policy], when given, replaces the endpoint's or caller's own policy (route-scoped
+     * limits, a policy named by the caller of `/v1/check`); the other levels still apply.
+     *
+     * @throws IllegalArgumentException when [permits] is below 1 or above a level's capacity,
+     * so that the request could never be granted.
+     */
+    @JvmSynthetic
+    public suspend fun check(
+        caller: Caller,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+    ): Decision {
+        val check = prepare(caller, endpoint, address, permits, policy)
+        check.immediate?.let { return it }
+        val now = clock.nowMicros()
+        val first = store.tryConsumeAll(check.requests, now)
+        return report(check, LevelOutcome.conclude(check, first) { store.tryConsumeAll(it, now) })
     }
 
     /**
-     * Blocking form of [check] for Java callers; same arguments, same decision.
+     * Like [check], but a request over its limit waits up to [maxWait] in its policy's queue
+     * (served by [priority], higher first; FIFO within a priority) instead of being refused.
+     *
+     * Only a request with one level waits: with a ceiling or further levels it is decided at
+     * once, as [check] does, because waiting in one level's queue would hold that level's
+     * permits back while another level's go to other callers, and charging levels one by one
+     * would break all-or-nothing. Queues are per node; the permits stay in the store.
+     */
+    @JvmSynthetic
+    public suspend fun checkQueued(
+        caller: Caller,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+        priority: Int = 0,
+        maxWait: kotlin.time.Duration,
+    ): Decision {
+        val check = prepare(caller, endpoint, address, permits, policy)
+        check.immediate?.let { return it }
+        if (check.requests.size > 1 || check.own.isShadow) return check(caller, endpoint, address, permits, policy)
+        val own = check.requests[0].policy
+        val decision = limiterFor(own).queueRequest(caller.bucketKey, priority, maxWait, check.permits)
+            .withPolicy(LevelOutcome.nameOf(own))
+        usageTracker.record(caller.bucketKey, decision, check.permits)
+        return decision
+    }
+
+    /**
+     * Blocking form of [check] for Java callers; same arguments, same decision. Answers
+     * without `runBlocking` when the store can decide without suspending (in memory).
      *
      * @throws IllegalArgumentException when [permits] could never be granted.
      */
     @JvmOverloads
-    public fun checkBlocking(key: String, endpoint: String? = null, address: String? = null, permits: Long? = null): Decision =
-        runBlocking { check(key, endpoint, address, permits) }
+    public fun checkBlocking(key: String, endpoint: String? = null, address: String? = null, permits: Long? = null): Decision {
+        val check = prepare(Caller.apiKey(key), endpoint, address, permits, null)
+        check.immediate?.let { return it }
+        val now = clock.nowMicros()
+        val first = store.tryConsumeAllNow(check.requests, now) ?: runBlocking { store.tryConsumeAll(check.requests, now) }
+        return report(check, LevelOutcome.conclude(check, first) { store.tryConsumeAllNow(it, now) ?: runBlocking { store.tryConsumeAll(it, now) } })
+    }
+
+    /**
+     * Blocking form of [check] with a [Caller], for Java callers; same arguments, same decision.
+     *
+     * @throws IllegalArgumentException when [permits] could never be granted.
+     */
+    @JvmOverloads
+    public fun checkBlocking(
+        caller: Caller,
+        endpoint: String?,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+    ): Decision = runBlocking { check(caller, endpoint, address, permits, policy) }
+
+    /** Blocking form of [reset] for Java callers. */
+    @JvmOverloads
+    public fun resetBlocking(caller: Caller, policy: LimitPolicy? = null): Unit = runBlocking { reset(caller, policy) }
 
     /**
      * Returns the policy a request by [key] to [endpoint] draws from: the endpoint's policy
@@ -81,32 +161,72 @@ public class RateLimits @JvmOverloads constructor(
      */
     @JvmOverloads
     public fun policyFor(key: String, endpoint: String? = null): LimitPolicy {
-        val config = snapshot.config
-        return config.policies.getValue(Level.policyNameFor(config, key, endpoint))
+        val plan = snapshot.plan
+        return plan.ownPolicy(key, plan.normalize(endpoint)?.let { plan.config.endpointLimit(it)?.policy })
     }
 
     /**
      * Returns the limiter of the policy named [policyName], over the same store and clock;
-     * for queue mode and for inspecting or resetting a key's bucket.
-     *
-     * The limiter stays the same object across [update]s that keep the policy unchanged.
+     * for inspecting or resetting a key's bucket. Stays the same object across [update]s that
+     * keep the policy unchanged.
      *
      * @throws IllegalArgumentException when the config has no policy named [policyName].
      */
     public fun limiter(policyName: String): RateLimiter {
         val current = snapshot
         return current.limiters[policyName] ?: throw IllegalArgumentException(
-            "no policy named '$policyName'; defined policies are ${current.config.policies.keys.sorted()}",
+            "no policy named '$policyName'; defined policies are ${current.plan.config.policies.keys.sorted()}",
         )
     }
 
     /**
+     * Returns a limiter for [policy] over this engine's store, clock and listener: the
+     * configured one when [policy] is a policy of the config, else one kept for [policy]'s
+     * name (or id) from now on. Same buckets as [check].
+     */
+    public fun limiterFor(policy: LimitPolicy): RateLimiter {
+        val name = LevelOutcome.nameOf(policy)
+        snapshot.limiters[name]?.takeIf { it.policy == policy }?.let { return it }
+        extraLimiters[name]?.takeIf { it.policy == policy }?.let { return it }
+        return extraLimiters.compute(name) { _, old ->
+            if (old != null && old.policy == policy) old else newLimiter(policy).also { old?.close() }
+        }!!
+    }
+
+    /**
+     * Decisions per policy (level) on this node since the engine was created, queued requests
+     * included; keyed by policy name.
+     */
+    public fun usageStats(): Map<String, UsageStats> {
+        val names = LinkedHashSet<String>()
+        names += counts.keys
+        names += snapshot.limiters.keys
+        names += extraLimiters.keys
+        return names.associateWith { name ->
+            val queued = (snapshot.limiters[name] ?: extraLimiters[name])?.usageStats()
+            counts[name]?.plus(queued) ?: queued ?: PolicyCounts().plus(null)
+        }
+    }
+
+    /**
+     * This node's decisions for the bucket key [bucketKey] (see [Caller.bucketKey]) under the
+     * policy named [policyName], queued ones included.
+     */
+    public fun usageStats(policyName: String, bucketKey: String): KeyUsage {
+        val mine = counts[policyName]?.keyUsage(bucketKey)
+        val queued = (snapshot.limiters[policyName] ?: extraLimiters[policyName])?.usageStats(bucketKey)
+        if (mine == null) return queued ?: KeyUsage(bucketKey, 0, 0, 0)
+        if (queued == null) return mine
+        return KeyUsage(bucketKey, mine.allowed + queued.allowed, mine.rejected + queued.rejected, mine.permitsGranted + queued.permitsGranted)
+    }
+
+    /**
      * Replaces the config in force with [config], atomically: a check sees the old config or
-     * the new one, never a mix. Buckets and limiters of unchanged policies keep their state.
+     * the new one, never a mix. Buckets of named policies keep their state.
      */
     public fun update(config: LimitsConfig) {
         synchronized(this) {
-            snapshot = Snapshot(config, limitersFor(config, snapshot.limiters))
+            snapshot = Snapshot(EnginePlan(config), limitersFor(config, snapshot.limiters))
         }
     }
 
@@ -122,17 +242,31 @@ public class RateLimits @JvmOverloads constructor(
 
     /**
      * Returns what [check] would answer for a request by [key] to [endpoint] from [address]
-     * right now, consuming nothing: the level with the fewest requests left, or the one that
-     * would refuse.
+     * right now, consuming nothing: the level that would refuse, or the request's own level.
      */
     @JvmSynthetic
-    public suspend fun status(key: String, endpoint: String? = null, address: String? = null): Decision {
-        val own = Level.forRequest(snapshot.config, key, endpoint, null)
-        val bucket = store.inspect(own.bucketKey(key), own.policy, own.permits, clock.nowMicros())
-        return Decision.fromMicros(
-            bucket.retryAfterMicros == 0L, bucket.remaining, bucket.limit, bucket.retryAfterMicros, bucket.resetAfterMicros,
-            key, if (bucket.retryAfterMicros == 0L) null else DenyReason.LIMITED,
-        ).withPolicy(own.policy.name)
+    public suspend fun status(key: String, endpoint: String? = null, address: String? = null): Decision =
+        status(Caller.apiKey(key), endpoint, address)
+
+    /** [status] for a [caller], optionally under [policy] instead of its own; consumes nothing. */
+    @JvmSynthetic
+    public suspend fun status(caller: Caller, endpoint: String? = null, address: String? = null, policy: LimitPolicy? = null): Decision {
+        // Resolved without prepare(): a status read is not a decision, so nothing is counted.
+        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, ::scale)
+        check.immediate?.let { return it }
+        val now = clock.nowMicros()
+        val decisions = check.requests.map { r ->
+            val b = store.inspect(r.key, r.policy, r.permits, now)
+            val allowed = b.retryAfterMicros == 0L
+            Decision.fromMicros(allowed, b.remaining, b.limit, b.retryAfterMicros, b.resetAfterMicros, r.key, if (allowed) null else DenyReason.LIMITED)
+        }
+        return LevelOutcome.conclude(check, decisions) { it.map { r -> decisions[check.requests.indexOf(r)] } }.decision
+    }
+
+    /** Forgets [caller]'s own bucket under [policy] (by default its own policy): the next request finds it full. */
+    @JvmSynthetic
+    public suspend fun reset(caller: Caller, policy: LimitPolicy? = null) {
+        store.reset(caller.bucketKey, policy ?: snapshot.plan.ownPolicy(caller.key, null))
     }
 
     /**
@@ -143,7 +277,7 @@ public class RateLimits @JvmOverloads constructor(
 
     /**
      * Scales the capacity and rate of the policies named in [policies] by [adaptive]'s factor,
-     * from now on; a later call replaces an earlier one.
+     * from now on; a later call replaces an earlier one. Scaled policies keep their buckets.
      */
     public fun adapt(adaptive: AdaptiveLimits, policies: Set<String>) {
         adaptation = adaptive to policies.toSet()
@@ -151,6 +285,9 @@ public class RateLimits @JvmOverloads constructor(
 
     @Volatile
     private var adaptation: Pair<AdaptiveLimits, Set<String>>? = null
+    private val scaled = ConcurrentHashMap<String, Scaled>()
+
+    private class Scaled(val base: LimitPolicy, val factor: Double, val policy: LimitPolicy)
 
     /** Returns [key]'s usage: cluster-wide when the store shares usage (Redis), this node's otherwise. */
     @JvmSynthetic
@@ -178,35 +315,52 @@ public class RateLimits @JvmOverloads constructor(
     /** Closes the policies' limiters; the store stays open. */
     override fun close() {
         snapshot.limiters.values.forEach { it.close() }
+        extraLimiters.values.forEach { it.close() }
         usageTracker.close() // cfgstore: stops the usage flush loop (last flush first)
     }
 
-    private suspend fun decide(key: String, own: Level, global: Level?): Decision {
-        val now = clock.nowMicros()
-        val bucket = store.inspect(own.bucketKey(key), own.policy, own.permits, now)
-        if (bucket.retryAfterMicros > 0) {
-            return Decision.fromMicros(
-                false, bucket.remaining, bucket.limit, bucket.retryAfterMicros, bucket.resetAfterMicros,
-                key, DenyReason.LIMITED,
-            )
+    private fun prepare(caller: Caller, endpoint: String?, address: String?, permits: Long?, policy: LimitPolicy?): PreparedCheck {
+        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, ::scale)
+        // List decisions are decisions too: a deny-listed one is counted and reported like any
+        // other; an allow-listed one decided no level, so only usage counts it.
+        check.immediate?.let {
+            if (it.allowed) usageTracker.record(it.key, it, check.permits) else report(check.own, it, check.permits)
         }
-        // The global bucket is shared by every key, so no per-key lock guards it: charge it
-        // first. The key's own level, guarded by the lock and just inspected, then passes too,
-        // unless something outside this registry (another node, limiter(name)) took its permits.
-        val ceiling = global?.let { store.tryConsume(it.bucketKey(key), it.policy, it.permits, now).withKey(key) }
-        if (ceiling != null && !ceiling.allowed) return ceiling
-        val decision = store.tryConsume(own.bucketKey(key), own.policy, own.permits, now).withKey(key)
-        return if (ceiling != null && decision.allowed && ceiling.remaining < decision.remaining) ceiling else decision
+        return check
     }
+
+    private fun scale(policy: LimitPolicy): LimitPolicy {
+        val (adaptive, names) = adaptation ?: return policy
+        val name = policy.name ?: return policy
+        if (name !in names) return policy
+        val factor = adaptive.factor
+        if (factor >= 1.0) return policy
+        // Scaling builds and validates a policy: do it once per factor, not per request.
+        scaled[name]?.let { if (it.base === policy && it.factor == factor) return it.policy }
+        return scalePolicy(policy, factor).also { scaled[name] = Scaled(policy, factor, it) }
+    }
+
+    private fun report(check: PreparedCheck, outcome: LevelOutcome.Outcome): Decision =
+        report(outcome.policy, outcome.decision, check.permits)
+
+    private fun report(policy: LimitPolicy, decision: Decision, permits: Long): Decision {
+        listener.onDecision(policy, decision, 0, false)
+        counts.computeIfAbsent(LevelOutcome.nameOf(policy)) { PolicyCounts() }.record(decision, permits, clock.nowMicros())
+        usageTracker.record(decision.key, decision, permits)
+        return decision
+    }
+
+    private fun newLimiter(policy: LimitPolicy): RateLimiter =
+        RateLimiter.builder(policy).store(store).clock(clock).maxQueueSize(maxQueueSize).listener(listener).buildSuspending()
 
     private fun limitersFor(config: LimitsConfig, previous: Map<String, RateLimiter>): Map<String, RateLimiter> =
         config.policies.mapValues { (name, policy) ->
-            previous[name]?.takeIf { it.policy == policy }
-                ?: RateLimiter(policy, store, clock)
+            previous[name]?.takeIf { it.policy == policy } ?: newLimiter(policy)
         }
 
-    private companion object {
-        const val STRIPES = 64
-        const val GLOBAL_BUCKET = "limiter:global-ceiling"
+    public companion object {
+        /** Returns a builder of an engine for [config]: `RateLimits.builder(config).store(s).clock(c).build()`. */
+        @JvmStatic
+        public fun builder(config: LimitsConfig): RateLimitsBuilder = RateLimitsBuilder(config)
     }
 }

@@ -5,6 +5,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.comparables.shouldBeLessThanOrEqualTo
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
@@ -146,5 +147,121 @@ public abstract class BucketStoreContract(
         store.tryConsume("busy", policy, 2, t0)
         forgetIdle(store, t0 + 9_999)
         store.tryConsume("busy", policy, 1, t0 + 9_999).allowed shouldBe false
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Several levels in one request: BucketStore.tryConsumeAll charges every level or none.
+    // ---------------------------------------------------------------------------------------
+
+    context("tryConsumeAll: every level or none") {
+        // Refills too slow to matter: every permit taken stays taken, so buckets can be counted.
+        val perKey = LimitPolicy.tokenBucket(10, Rate.perHour(1)).named("contract-per-key")
+        val perAddress = LimitPolicy.tokenBucket(25, Rate.perHour(1)).named("contract-per-ip")
+        val ceiling = LimitPolicy.tokenBucket(100, Rate.perHour(1)).named("contract-ceiling")
+        val keys = (0 until 30).map { "key-$it" }
+        val addressOf = { key: String -> "10.0.0.${key.removePrefix("key-").toInt() % 5}" }
+
+        fun levels(key: String, three: Boolean): List<BucketRequest> = buildList {
+            add(BucketRequest(key, perKey, 1))
+            if (three) add(BucketRequest(addressOf(key), perAddress, 1))
+            add(BucketRequest("global", ceiling, 1))
+        }
+
+        /** Checks that every bucket was charged exactly for the requests admitted through it. */
+        suspend fun countEveryBucket(store: BucketStore, admittedKeys: List<String>, three: Boolean) {
+            admittedKeys.size shouldBe 100 // the ceiling is the tightest level overall
+            store.inspect("global", ceiling, 1, t0).remaining shouldBe 0
+            for (key in keys) {
+                val admitted = admittedKeys.count { it == key }.toLong()
+                admitted shouldBeLessThanOrEqualTo 10L
+                store.inspect(key, perKey, 1, t0).remaining shouldBe 10 - admitted
+            }
+            if (three) {
+                for (address in keys.map(addressOf).distinct()) {
+                    val admitted = admittedKeys.count { addressOf(it) == address }.toLong()
+                    admitted shouldBeLessThanOrEqualTo 25L
+                    store.inspect(address, perAddress, 1, t0).remaining shouldBe 25 - admitted
+                }
+            }
+        }
+
+        for (three in listOf(false, true)) {
+            val n = if (three) "three" else "two"
+
+            test("$n levels under 8 threads: each level is charged exactly for the requests admitted") {
+                val store = newStore()
+                val pool = java.util.concurrent.Executors.newFixedThreadPool(8)
+                try {
+                    val dispatcher = pool.asCoroutineDispatcher()
+                    val admitted = coroutineScope {
+                        (0 until 8).map { thread ->
+                            async(dispatcher) {
+                                (0 until 125).mapNotNull { i ->
+                                    val key = keys[(thread * 125 + i) % keys.size]
+                                    val decisions = store.tryConsumeAll(levels(key, three), t0)
+                                    decisions.size shouldBe (if (three) 3 else 2)
+                                    if (decisions.all { it.allowed }) key else null
+                                }
+                            }
+                        }.awaitAll().flatten()
+                    }
+                    countEveryBucket(store, admitted, three)
+                } finally {
+                    pool.shutdown()
+                }
+            }
+
+            test("$n levels under 1,000 coroutines: no level is charged without the others") {
+                val store = newStore()
+                val admitted = coroutineScope {
+                    (0 until 1_000).map { i ->
+                        async(Dispatchers.Default) {
+                            val key = keys[i % keys.size]
+                            val decisions = store.tryConsumeAll(levels(key, three), t0)
+                            if (decisions.all { it.allowed }) key else null
+                        }
+                    }.awaitAll().filterNotNull()
+                }
+                countEveryBucket(store, admitted, three)
+            }
+        }
+
+        test("four levels, one refusing: the refusing level is the denied one and nothing is charged") {
+            val store = newStore()
+            val perIp = LimitPolicy.tokenBucket(2, Rate.perHour(1)).named("contract-four-ip")
+            val perEndpoint = LimitPolicy.fixedWindow(10, Duration.ofHours(1)).named("contract-four-endpoint")
+            val own = LimitPolicy.gcra(Rate.perHour(1), 10).named("contract-four-key")
+            val global = LimitPolicy.slidingWindowCounter(10, Duration.ofHours(1)).named("contract-four-global")
+            store.tryConsume("203.0.113.7", perIp, 2, t0).allowed shouldBe true
+            val request = listOf(
+                BucketRequest("dev-42", own, 1),
+                BucketRequest("203.0.113.7", perIp, 1),
+                BucketRequest("GET /search", perEndpoint, 1),
+                BucketRequest("global", global, 1),
+            )
+            val decisions = store.tryConsumeAll(request, t0)
+            decisions.map { it.allowed } shouldBe listOf(true, false, true, true)
+            decisions[1].reason shouldBe DenyReason.LIMITED
+            decisions[1].key shouldBe "203.0.113.7"
+            (decisions[1].retryAfterMicros > 0) shouldBe true
+            store.inspect("dev-42", own, 1, t0).remaining shouldBe 10
+            store.inspect("203.0.113.7", perIp, 1, t0).remaining shouldBe 0
+            store.inspect("GET /search", perEndpoint, 1, t0).remaining shouldBe 10
+            store.inspect("global", global, 1, t0).remaining shouldBe 10
+        }
+
+        test("four levels that all fit are all charged, each with its own numbers") {
+            val store = newStore()
+            val request = listOf(
+                BucketRequest("dev-42", LimitPolicy.tokenBucket(5, Rate.perHour(1)).named("contract-all-key"), 2),
+                BucketRequest("203.0.113.7", LimitPolicy.leakyBucket(6, Rate.perHour(1)).named("contract-all-ip"), 2),
+                BucketRequest("GET /search", LimitPolicy.slidingWindowLog(7, Duration.ofHours(1)).named("contract-all-endpoint"), 2),
+                BucketRequest("global", LimitPolicy.fixedWindow(8, Duration.ofHours(1)).named("contract-all-global"), 2),
+            )
+            val decisions = store.tryConsumeAll(request, t0)
+            decisions.map { it.allowed } shouldBe listOf(true, true, true, true)
+            decisions.map { it.remaining } shouldBe listOf(3L, 4L, 5L, 6L)
+            for (r in request) store.inspect(r.key, r.policy, 1, t0).remaining shouldBe r.policy.capacity - 2
+        }
     }
 })

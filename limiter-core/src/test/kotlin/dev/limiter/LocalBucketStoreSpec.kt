@@ -45,3 +45,40 @@ class LocalBucketStoreSpec : FunSpec({
         }
     }
 })
+
+class NamedPolicyBucketsSpec : FunSpec({
+    val t0 = 1_767_225_600_000_000L
+    val slow = Rate.perHour(1)
+
+    for (algorithm in LimitPolicy.Algorithm.entries) {
+        fun policy(capacity: Long): LimitPolicy = when (algorithm) {
+            LimitPolicy.Algorithm.TOKEN_BUCKET, LimitPolicy.Algorithm.LEAKY_BUCKET -> LimitPolicy.of(algorithm, capacity, slow)
+            LimitPolicy.Algorithm.GCRA -> LimitPolicy.gcra(slow, capacity)
+            else -> LimitPolicy.of(algorithm, capacity, Rate.of(capacity, java.time.Duration.ofHours(1)))
+        }.named("free")
+
+        test("${algorithm.id}: a named policy keeps its buckets when its numbers change, and no key gains permits") {
+            // A key at rest behaves like a new one under any numbers.
+            LocalBucketStore().apply { inspect("fresh", policy(10), 1, t0); tryConsume("fresh", policy(10), 1, t0) }
+                .tryConsume("fresh", policy(20), 20, t0 + 3_600_000_000L * 3).allowed shouldBe true
+            val store = LocalBucketStore()
+            store.tryConsume("dev-42", policy(10), 8, t0).remaining shouldBe 2
+            // Shrinking below what is left clamps; growing gives back nothing already taken.
+            store.inspect("dev-42", policy(20), 1, t0).remaining shouldBe 2
+            store.tryConsume("dev-42", policy(1), 1, t0).remaining shouldBe 0
+            store.tryConsume("dev-42", policy(1), 1, t0).allowed shouldBe false
+            store.tryConsume("dev-42", policy(20), 1, t0).allowed shouldBe false
+            // Another name is another bucket.
+            store.tryConsume("dev-42", policy(20).named("pro"), 20, t0).allowed shouldBe true
+        }
+    }
+
+    test("a grown token bucket keeps what was left and refills at its new rate up to its new capacity") {
+        val store = LocalBucketStore()
+        val small = LimitPolicy.tokenBucket(10, Rate.perSecond(1)).named("free")
+        val big = LimitPolicy.tokenBucket(100, Rate.perSecond(10)).named("free")
+        store.tryConsume("k", small, 6, t0).remaining shouldBe 4
+        store.inspect("k", big, 1, t0).remaining shouldBe 4
+        store.inspect("k", big, 1, t0 + 1_000_000).remaining shouldBe 14
+    }
+})

@@ -9,7 +9,7 @@ import dev.limiter.config.internal.LimitsConfigWriter
 
 /**
  * A validated set of limits: named policies, the default one, per-key assignments, endpoint
- * costs, allow and deny lists and an optional global ceiling.
+ * costs, allow and deny lists, an optional global ceiling and further [levels].
  *
  * Read one from YAML with [parse] (or check YAML without throwing with [validate]); build one
  * in code with the constructor. Either way every policy reference resolves, every cost fits
@@ -31,9 +31,16 @@ public class LimitsConfig @JvmOverloads constructor(
     denylist: List<String> = emptyList(),
     /** A ceiling shared by all keys, checked on top of each key's own limit; `null` for none. */
     public val global: LimitPolicy? = null,
+    /** Further levels checked with each request's own policy, all or nothing: per address, per endpoint, …. */
+    levels: List<LimitLevel> = emptyList(),
     /** Adaptive scaling of named policies under load (the `adaptive:` section); `null` for none. */
     public val adaptive: AdaptiveConfig? = null,
 ) {
+    /** Further levels checked with each request's own policy, in order. */
+    public val levels: List<LimitLevel> = levels.map { level ->
+        level.endpoint?.let { LimitLevel(level.per, level.policy, Endpoints.normalize(it)) } ?: level
+    }
+
     /** Policies by name, each labelled with its name. */
     public val policies: Map<String, LimitPolicy> =
         policies.mapValues { (name, policy) -> if (policy.name == name) policy else policy.named(name) }
@@ -73,13 +80,15 @@ public class LimitsConfig @JvmOverloads constructor(
     override fun equals(other: Any?): Boolean = other is LimitsConfig &&
         other.policies == policies &&
         other.defaultPolicy == defaultPolicy && other.keys == keys && other.endpoints == endpoints &&
-        other.allowlist == allowlist && other.denylist == denylist && other.global == global && other.adaptive == adaptive
+        other.allowlist == allowlist && other.denylist == denylist && other.global == global && other.levels == levels &&
+        other.adaptive == adaptive
 
-    override fun hashCode(): Int = listOf(policies, defaultPolicy, keys, endpoints, allowlist, denylist, global, adaptive).hashCode()
+    override fun hashCode(): Int = listOf(policies, defaultPolicy, keys, endpoints, allowlist, denylist, global, levels, adaptive).hashCode()
 
     override fun toString(): String =
         "LimitsConfig(policies=${policies.keys}, defaultPolicy=$defaultPolicy, keys=${keys.size}, " +
-            "endpoints=${endpoints.keys}, allowlist=${allowlist.size}, denylist=${denylist.size}, global=$global, adaptive=$adaptive)"
+            "endpoints=${endpoints.keys}, allowlist=${allowlist.size}, denylist=${denylist.size}, global=$global, " +
+            "levels=${levels.size}, adaptive=$adaptive)"
 
     public companion object {
         /**

@@ -41,8 +41,29 @@ internal abstract class Bucket(val policy: LimitPolicy) {
     /** Epoch microsecond from which this bucket behaves exactly like a new one, so it may be dropped. */
     abstract fun idleAt(): Long
 
+    /**
+     * Returns a bucket of [policy] (same algorithm, other numbers) carrying this bucket's state
+     * over at [now]: the permits available now stay available, clamped to the new capacity,
+     * so a key never gains permits from a change of numbers and loses no more than the
+     * change takes away (plus, at most, a fraction of one permit when fixed-point units do
+     * not convert exactly). A named policy keeps its buckets when its numbers change.
+     */
+    abstract fun carriedTo(policy: LimitPolicy, now: Long): Bucket
+
+    /** Returns this bucket under [policy], carried over when its numbers differ. */
+    fun under(policy: LimitPolicy, now: Long): Bucket = if (this.policy.sameLimits(policy)) this else carriedTo(policy, now)
+
     fun consume(now: Long, permits: Long, key: String): Decision {
         evaluate(now, permits, commit = true)
+        return Decision.fromMicros(
+            allowed, remaining, policy.capacity, retryAfter, resetAfter, key,
+            if (allowed) null else DenyReason.LIMITED,
+        )
+    }
+
+    /** Returns the decision [permits] would get at [now], taking nothing. */
+    fun peek(now: Long, permits: Long, key: String): Decision {
+        evaluate(now, permits, commit = false)
         return Decision.fromMicros(
             allowed, remaining, policy.capacity, retryAfter, resetAfter, key,
             if (allowed) null else DenyReason.LIMITED,
@@ -65,6 +86,21 @@ internal abstract class Bucket(val policy: LimitPolicy) {
             Algorithm.GCRA -> Gcra(policy, now)
         }
     }
+}
+
+/**
+ * Converts [units] of `1 / fromUnit` permit to units of `1 / toUnit` permit, rounding down and
+ * never beyond [capacity] permits. Exact when the product fits in 64 bits; otherwise the
+ * fraction of a permit is dropped (a loss below one permit, never a gain).
+ */
+internal fun convertUnits(units: Long, fromUnit: Long, toUnit: Long, capacity: Long): Long {
+    if (units <= 0) return 0
+    val whole = units / fromUnit
+    if (whole >= capacity) return capacity * toUnit
+    if (fromUnit == toUnit) return units
+    val rest = units % fromUnit
+    val fraction = if (Math.multiplyHigh(rest, toUnit) == 0L && rest * toUnit >= 0) rest * toUnit / fromUnit else 0
+    return whole * toUnit + fraction
 }
 
 /** Ceiling of `a / b` for `a >= 0`, `b > 0`. */

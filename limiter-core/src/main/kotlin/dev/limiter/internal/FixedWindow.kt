@@ -25,9 +25,17 @@ internal class FixedWindow(policy: LimitPolicy, now: Long) : Bucket(policy) {
         val end = start + window
         retryAfter = if (allowed) 0 else end - now
         resetAfter = if (count == 0L) 0 else end - now
-        remaining = limit - count
+        remaining = maxOf(0, limit - count)
         tokens = remaining.toDouble()
     }
 
     override fun idleAt(): Long = if (count == 0L) Long.MIN_VALUE else start + window
+
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
+        evaluate(now, 0, commit = false)
+        // What is left stays left (up to the new limit): the count moves by the change of limit.
+        // The count carries into the new window under way at now.
+        if (count == 0L) return FixedWindow(policy, now)
+        return FixedWindow(policy, now).also { it.count = (count + it.limit - limit).coerceIn(0, it.limit) }
+    }
 }

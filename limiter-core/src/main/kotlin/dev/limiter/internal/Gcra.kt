@@ -36,4 +36,15 @@ internal class Gcra(policy: LimitPolicy, now: Long) : Bucket(policy) {
     }
 
     override fun idleAt(): Long = if (frac > 0) tat + 1 else tat
+
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
+        val debt = if (tat < now) 0 else (tat - now) * gain + frac
+        if (debt == 0L) return Gcra(policy, now) // at rest: just like a new bucket
+        return Gcra(policy, now).also {
+            val free = convertUnits(maxOf(0, limit - debt), unit, it.unit, policy.capacity)
+            val newDebt = it.limit - free
+            it.tat = now + newDebt / it.gain
+            it.frac = newDebt % it.gain
+        }
+    }
 }

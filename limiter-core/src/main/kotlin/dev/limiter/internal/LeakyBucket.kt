@@ -34,4 +34,13 @@ internal class LeakyBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
     }
 
     override fun idleAt(): Long = last + ceilDiv(level, gain)
+
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
+        evaluate(now, 0, commit = false)
+        if (level == 0L) return LeakyBucket(policy, now) // at rest: just like a new bucket
+        // What is free now stays free, up to the new capacity; the rest of the bucket stays poured.
+        return LeakyBucket(policy, last).also {
+            it.level = it.full - convertUnits(maxOf(0, full - level), unit, it.unit, policy.capacity)
+        }
+    }
 }

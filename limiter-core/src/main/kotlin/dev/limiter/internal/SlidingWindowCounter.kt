@@ -36,6 +36,24 @@ internal class SlidingWindowCounter(policy: LimitPolicy, now: Long) : Bucket(pol
         resetAfter = if (current == 0L && previous == 0L) 0 else maxOf(0, idleAt() - now)
     }
 
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
+        evaluate(now, 0, commit = false)
+        if (current == 0L && previous == 0L) return SlidingWindowCounter(policy, now)
+        return SlidingWindowCounter(policy, now).also {
+            // What is left stays left (up to the new limit): the current count moves by the
+            // change of limit. Windows of another length do not line up, so the previous
+            // window's weighted share is counted as taken in the current one.
+            val taken = if (it.window == window) {
+                it.start = start
+                it.previous = previous
+                current
+            } else {
+                current + ceilDiv(previous * weight(maxOf(0, now - start)), SCALE)
+            }
+            it.current = (taken + it.limit - limit).coerceIn(0, it.limit)
+        }
+    }
+
     /** When the estimate reaches zero: the previous window's weight, or this one's once it is previous, hits 0. */
     override fun idleAt(): Long = when {
         current > 0 -> start + window + firstOffsetWithWeightAtMost(0)

@@ -29,11 +29,41 @@ internal class SlidingWindowLog(policy: LimitPolicy) : Bucket(policy) {
         if (allowed && commit && permits > 0) append(now, permits)
         retryAfter = if (allowed) 0 else waitForRoom(now, sum + permits - limit)
         resetAfter = if (size == 0) 0 else maxOf(0, newest() + window - now)
-        remaining = limit - sum
+        remaining = maxOf(0, limit - sum)
         tokens = remaining.toDouble()
     }
 
     override fun idleAt(): Long = if (size == 0) Long.MIN_VALUE else newest() + window
+
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket = SlidingWindowLog(policy).also {
+        // The log holds absolute times, so its entries count under any window. What is left
+        // stays left (up to the new limit): the oldest entry grows or shrinks by the change of
+        // limit, so the difference expires with it.
+        it.times = times
+        it.counts = counts
+        it.head = head
+        it.size = size
+        it.sum = sum
+        it.shiftOldest(it.limit - limit)
+    }
+
+    private fun shiftOldest(change: Long) {
+        if (change > 0 && size > 0) {
+            counts[head] += change
+            sum += change
+        }
+        var drop = -change
+        while (drop > 0 && size > 0) {
+            val taken = minOf(drop, counts[head])
+            counts[head] -= taken
+            sum -= taken
+            drop -= taken
+            if (counts[head] == 0L) {
+                head = (head + 1) % times.size
+                size--
+            }
+        }
+    }
 
     private fun newest(): Long = times[(head + size - 1) % times.size]
 

@@ -36,4 +36,12 @@ internal class TokenBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
     }
 
     override fun idleAt(): Long = last + ceilDiv(full - tokenUnits, gain)
+
+    override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
+        evaluate(now, 0, commit = false)
+        if (tokenUnits == full) return TokenBucket(policy, now) // at rest: just like a new bucket
+        return TokenBucket(policy, last).also {
+            it.tokenUnits = convertUnits(tokenUnits, unit, it.unit, policy.capacity)
+        }
+    }
 }

@@ -78,15 +78,18 @@ class RateLimitsSpec : FunSpec({
         List(2) { limits.check("b").allowed } shouldBe listOf(true, true)
         val lastGlobal = limits.check("c")
         lastGlobal.allowed shouldBe true
-        lastGlobal.remaining shouldBe 0
-        limits.check("c").limit shouldBe 5
+        val refused = limits.check("c")
+        refused.policy shouldBe "global"
+        refused.limit shouldBe 5
     }
 
-    test("the decision returned is the most restrictive level's") {
-        val limits = limits(ceiling(capacity = 5, keyCapacity = 40))
+    test("an allowed decision is the request's own level's, named after it; a refusal names the level that refused") {
+        val limits = limits(ceiling(capacity = 1, keyCapacity = 40))
         val decision = limits.check("a")
-        decision.remaining shouldBe 4
-        decision.limit shouldBe 5
+        decision.remaining shouldBe 39
+        decision.limit shouldBe 40
+        decision.policy shouldBe "plan"
+        limits.check("b").policy shouldBe "global"
     }
 
     test("allowlisted keys and addresses bypass every limit") {
@@ -116,7 +119,7 @@ class RateLimitsSpec : FunSpec({
         shouldThrow<IllegalArgumentException> { limits().check("dev-7", permits = 0) }
     }
 
-    test("an update keeps the buckets of unchanged policies and starts changed ones afresh") {
+    test("an update keeps every named policy's buckets; a grown policy gives back nothing already taken") {
         val limits = limits()
         repeat(30) { limits.check("dev-7") }
         repeat(100) { limits.check("dev-42") }
@@ -126,7 +129,8 @@ class RateLimitsSpec : FunSpec({
 
         report.isValid shouldBe true
         limits.check("dev-7").remaining shouldBe 9
-        limits.check("dev-42").remaining shouldBe 499
+        // 300 of pro's 400 were left: still 300 under a capacity of 500, then one is taken.
+        limits.check("dev-42").remaining shouldBe 299
         limits.limiter("free") shouldBeSameInstanceAs freeLimiter
     }
 

@@ -2,6 +2,7 @@
 
 package dev.limiter.ktor
 
+import dev.limiter.Caller
 import dev.limiter.config.LimitsConfig
 import dev.limiter.ktor.internal.LimitEnforcer
 import dev.limiter.ktor.internal.respondProblem
@@ -52,7 +53,7 @@ private fun Route.adminRoutes(enforcer: LimitEnforcer) {
         val target = call.adminTarget(enforcer) ?: return@get
         val (policy, bucketKey) = target
         val limiter = enforcer.limiter(policy)
-        val usage = limiter.usageStats(bucketKey)
+        val usage = enforcer.engine.usageStats(policy.name!!, bucketKey)
         call.respondJson(buildJsonObject {
             put("key", call.parameters["key"])
             put("policy", policy.name)
@@ -71,8 +72,7 @@ private fun Route.adminRoutes(enforcer: LimitEnforcer) {
     get("/stats") {
         call.respondJson(buildJsonObject {
             putJsonObject("policies") {
-                enforcer.limiters().toSortedMap().forEach { (name, limiter) ->
-                    val s = limiter.usageStats()
+                enforcer.engine.usageStats().toSortedMap().forEach { (name, s) ->
                     putJsonObject(name) {
                         put("allowed", s.allowed); put("rejected", s.rejected); put("queued", s.queued)
                         put("timedOut", s.timedOut); put("queueDepth", s.queueDepth); put("trackedKeys", s.trackedKeys)
@@ -83,19 +83,19 @@ private fun Route.adminRoutes(enforcer: LimitEnforcer) {
     }
 }
 
-/** Returns the policy and bucket key an admin call is about, or answers 400 and returns `null`. */
+/**
+ * Returns the policy and bucket key an admin call is about, or answers 400 and returns `null`;
+ * the bucket key is the engine's ([Caller]), so these routes see what calls and `/v1` charged.
+ */
 private suspend fun ApplicationCall.adminTarget(enforcer: LimitEnforcer): Pair<dev.limiter.LimitPolicy, String>? {
-    val key = parameters["key"].orEmpty()
-    val apiKey = !(key.startsWith("user:") || key.startsWith("ip:") || key.startsWith("key:"))
-    val bucketKey = if (apiKey) "key:$key" else key
-    val raw = if (apiKey) key else key.substringAfter(':')
-    val name = request.queryParameters["policy"] ?: enforcer.config.policyNameFor(raw)
+    val caller = Caller.parse(parameters["key"].orEmpty())
+    val name = request.queryParameters["policy"] ?: caller.key?.let(enforcer.config::policyNameFor) ?: enforcer.config.defaultPolicy
     val policy = enforcer.config.policies[name] ?: run {
         respondProblem(HttpStatusCode.BadRequest, "unknown-policy",
             "policy '$name' is not configured; use one of ${enforcer.config.policies.keys.sorted()}")
         return null
     }
-    return policy to bucketKey
+    return policy to caller.bucketKey
 }
 
 internal suspend fun ApplicationCall.respondJson(body: JsonObject, status: HttpStatusCode = HttpStatusCode.OK) =

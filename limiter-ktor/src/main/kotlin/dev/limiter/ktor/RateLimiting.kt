@@ -58,7 +58,7 @@ private val RateLimitInterceptors = createRouteScopedPlugin("RateLimitIntercepto
     val enforcer = pluginConfig.enforcer
     on(AuthenticationChecked) { call ->
         val route = (call as? RoutingPipelineCall)?.route ?: return@on
-        val limit = route.effectiveLimit()
+        val limit = enforcer.routeLimits.of(route)
         if (limit.unlimited == true) return@on
         val client = enforcer.identify(call)
         if (client == null) {
@@ -70,8 +70,8 @@ private val RateLimitInterceptors = createRouteScopedPlugin("RateLimitIntercepto
             Verdict.Denylisted ->
                 call.respondProblem(HttpStatusCode.Forbidden, "denylisted", "This client is not allowed to call this API.")
             is Verdict.Decided -> {
-                call.rateLimitHeaders(enforcer.headerStyle, verdict.policy, verdict.decision)
-                if (!verdict.decision.allowed) call.respondLimited(verdict.policy, verdict.decision)
+                call.rateLimitHeaders(enforcer.headerStyle, verdict.header, verdict.decision)
+                if (!verdict.decision.allowed) call.respondLimited(verdict.header, verdict.decision)
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.limiter.Decision
 import dev.limiter.LimitPolicy
 import dev.limiter.RateLimiter
 import dev.limiter.config.LimitsConfig
+import dev.limiter.ktor.internal.LevelHeader
 import dev.limiter.ktor.internal.ceilSeconds
 import dev.limiter.ktor.internal.rateLimitHeaders
 import io.ktor.http.HttpHeaders
@@ -40,7 +41,7 @@ public fun Application.rateLimiter(policy: LimitPolicy): RateLimiter = enforcer(
  * under [policy], plus `Retry-After` in whole seconds, rounded up, when [decision] is denied.
  */
 public fun ApplicationCall.appendRateLimitHeaders(policy: LimitPolicy, decision: Decision) {
-    rateLimitHeaders(application.enforcer().headerStyle, policy, decision)
+    rateLimitHeaders(application.enforcer().headerStyle, LevelHeader.of(policy), decision)
     if (!decision.allowed) response.header(HttpHeaders.RetryAfter, ceilSeconds(decision.retryAfter).coerceAtLeast(1).toString())
 }
 
@@ -53,7 +54,7 @@ public fun ApplicationCall.appendRateLimitHeaders(policy: LimitPolicy, decision:
 public fun ApplicationCall.rateLimitTier(): String {
     val enforcer = application.enforcer()
     val config = enforcer.config
-    return enforcer.identify(this)?.id?.let(config::policyNameFor) ?: config.defaultPolicy
+    return enforcer.identify(this)?.caller?.key?.let(config::policyNameFor) ?: config.defaultPolicy
 }
 
 /**

@@ -66,9 +66,9 @@ public class RateLimitingConfig {
     /**
      * Tells whether a remote store decides on its primary backend right now (false while it
      * falls back to local buckets); feeds `/health` and the `backend` tag of `limiter.requests`.
-     * Not needed for a `FaultTolerantBucketStore` (such as the one `RedisBucketStore.enableFaultTolerance`
-     * returns): its state is read directly, and its `limiter.backend.state` gauge is bound to
-     * [meterRegistry].
+     * Not needed for a store that implements `BackendStateSource` (a `RedisBucketStore` after
+     * `enableFaultTolerance`, or the `FaultTolerantBucketStore` it returns): its state is read
+     * through that interface, and its `limiter.backend.state` gauge is bound to [meterRegistry].
      */
     public var backendIsPrimary: BooleanSupplier? = null
 

@@ -76,6 +76,16 @@ private class LimitSelector(private val description: String) : RouteSelector() {
     override fun toString(): String = "($description)"
 }
 
+/**
+ * Each route's settings, worked out on the route's first call and kept: the route tree is
+ * fixed once the application runs, so no call walks it again.
+ */
+internal class RouteLimitCache {
+    private val byRoute = java.util.concurrent.ConcurrentHashMap<RoutingNode, RouteLimit>()
+
+    fun of(route: RoutingNode): RouteLimit = byRoute[route] ?: route.effectiveLimit().also { byRoute.putIfAbsent(route, it) }
+}
+
 /** Returns the limit settings in force at this route: the nearest setting of each kind wins. */
 internal fun RoutingNode.effectiveLimit(): RouteLimit {
     var result = RouteLimit()

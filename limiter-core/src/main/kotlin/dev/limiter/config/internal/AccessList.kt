@@ -5,9 +5,9 @@ package dev.limiter.config.internal
  * request's key and client address.
  */
 internal class AccessList private constructor(private val keys: Set<String>, private val ranges: List<CidrRange>) {
-    fun matches(key: String, address: String?): Boolean {
+    fun matches(key: String?, address: String?): Boolean {
         if (keys.isEmpty() && ranges.isEmpty()) return false
-        if (key in keys) return true
+        if (key != null && key in keys) return true
         if (address == null || ranges.isEmpty()) return false
         val bytes = CidrRange.parseAddress(address.trim()) ?: return false
         return ranges.any { it.contains(bytes) }

@@ -1,10 +1,15 @@
 package dev.limiter.config.internal
 
-import java.math.BigInteger
-
-/** An IPv4 or IPv6 address range such as `10.0.0.0/8`; a bare address is a range of one. */
-internal class CidrRange private constructor(private val network: ByteArray, private val prefix: Int) {
-    fun contains(address: ByteArray): Boolean {
+/**
+ * An IPv4 or IPv6 address range such as `10.0.0.0/8`; a bare address is a range of one.
+ *
+ * The one parser of addresses and ranges in limiter (allow and deny lists, trusted proxies):
+ * literals only, never a DNS lookup. Public only so that limiter-ktor can share it; not part
+ * of the API.
+ */
+public class CidrRange private constructor(private val network: ByteArray, private val prefix: Int) {
+    /** Whether the address [address] (its bytes) lies in this range. */
+    public fun contains(address: ByteArray): Boolean {
         if (address.size != network.size) return false
         val full = prefix / 8
         for (i in 0 until full) if (address[i] != network[i]) return false
@@ -14,18 +19,24 @@ internal class CidrRange private constructor(private val network: ByteArray, pri
         return (address[full].toInt() and mask) == (network[full].toInt() and mask)
     }
 
-    companion object {
+    /** Whether the literal address [address] lies in this range; false for anything that is not an address. */
+    public fun contains(address: String): Boolean = parseAddress(address.trim())?.let(::contains) ?: false
+
+    override fun toString(): String = "${network(network, prefix)}/$prefix"
+
+    /** Parsing of addresses and ranges. */
+    public companion object {
         private val IPV4 = Regex("""^\d{1,3}(\.\d{1,3}){3}$""")
         private val IPV6 = Regex("""^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$""")
 
         /** Whether [entry] is meant as an address or range (digits and dots, or hex and colons, maybe a prefix). */
-        fun looksLikeAddress(entry: String): Boolean {
+        public fun looksLikeAddress(entry: String): Boolean {
             val address = entry.trim().substringBefore('/')
             return address.isNotEmpty() && (address.all { it.isDigit() || it == '.' } || IPV6.matches(address))
         }
 
         /** Returns why [entry] is not a valid address or CIDR range, or `null` when it is. */
-        fun problem(entry: String): String? {
+        public fun problem(entry: String): String? {
             val text = entry.trim()
             val address = text.substringBefore('/')
             val bytes = parseAddress(address)
@@ -37,8 +48,7 @@ internal class CidrRange private constructor(private val network: ByteArray, pri
             if (prefix == null || prefix !in 0..bits) {
                 return "invalid CIDR prefix in '$entry'; the prefix after '/' must be a whole number from 0 to $bits"
             }
-            val host = BigInteger(1, bytes).and(BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE))
-            if (host.signum() != 0) {
+            if (hostBitsSet(bytes, prefix)) {
                 return "CIDR range '$entry' has host bits set after the /$prefix prefix; " +
                     "write the network address, such as ${network(bytes, prefix)}/$prefix"
             }
@@ -46,7 +56,7 @@ internal class CidrRange private constructor(private val network: ByteArray, pri
         }
 
         /** Returns the range [entry] denotes, or `null` when it is not valid (see [problem]). */
-        fun parse(entry: String): CidrRange? {
+        public fun parse(entry: String): CidrRange? {
             if (problem(entry) != null) return null
             val text = entry.trim()
             val bytes = parseAddress(text.substringBefore('/')) ?: return null
@@ -55,7 +65,7 @@ internal class CidrRange private constructor(private val network: ByteArray, pri
         }
 
         /** Returns the bytes of an IPv4 or IPv6 literal, or `null`; never resolves host names. */
-        fun parseAddress(text: String): ByteArray? = when {
+        public fun parseAddress(text: String): ByteArray? = when {
             IPV4.matches(text) -> text.split('.').map { it.toInt() }.takeIf { parts -> parts.all { it in 0..255 } }
                 ?.map { it.toByte() }?.toByteArray()
             IPV6.matches(text) -> parseIpv6(text)
@@ -85,6 +95,12 @@ internal class CidrRange private constructor(private val network: ByteArray, pri
                 ((ipv4[2].toInt() and 0xFF) shl 8) or (ipv4[3].toInt() and 0xFF),
             )
         }
+
+        private fun hostBitsSet(bytes: ByteArray, prefix: Int): Boolean =
+            bytes.indices.any { i ->
+                val keep = (prefix - i * 8).coerceIn(0, 8)
+                (bytes[i].toInt() and (0xFF shr keep)) != 0
+            }
 
         private fun network(bytes: ByteArray, prefix: Int): String {
             val masked = ByteArray(bytes.size) { i ->

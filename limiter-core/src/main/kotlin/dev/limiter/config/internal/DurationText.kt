@@ -25,13 +25,5 @@ internal object DurationText {
 
     private val MAX: Duration = Duration.ofDays(366)
 
-    private fun unit(text: String): Duration? = when (text.lowercase()) {
-        "us", "micro", "micros", "microsecond", "microseconds" -> Duration.ofNanos(1_000)
-        "ms", "milli", "millis", "millisecond", "milliseconds" -> Duration.ofMillis(1)
-        "s", "sec", "secs", "second", "seconds" -> Duration.ofSeconds(1)
-        "m", "min", "mins", "minute", "minutes" -> Duration.ofMinutes(1)
-        "h", "hr", "hrs", "hour", "hours" -> Duration.ofHours(1)
-        "d", "day", "days" -> Duration.ofDays(1)
-        else -> null
-    }
+    private fun unit(text: String): Duration? = dev.limiter.Rate.unitMicros(text)?.let { Duration.ofNanos(it * 1_000) }
 }

@@ -21,11 +21,27 @@ internal object Endpoints {
         }
     }
 
-    /** Returns [endpoint] with the method upper-cased and a single space before the path. */
+    /**
+     * Returns [endpoint] with the method upper-cased and a single space before the path; the
+     * text itself when it already is (as the plugin sends it), without a regular expression.
+     */
     fun normalize(endpoint: String): String {
-        val parts = endpoint.trim().split(Regex("\\s+"))
-        return if (parts.size == 2) parts[0].uppercase() + " " + parts[1] else endpoint.trim()
+        val text = endpoint.trim()
+        val space = text.indexOfFirst { it.isWhitespace() }
+        if (space < 0) return text
+        var pathStart = space
+        while (pathStart < text.length && text[pathStart].isWhitespace()) pathStart++
+        val path = text.substring(pathStart)
+        if (path.any { it.isWhitespace() }) return text // not an endpoint; problem() says why
+        val method = text.substring(0, space)
+        if (pathStart == space + 1 && method.none { it.isLowerCase() }) return text
+        return method.uppercase() + " " + path
     }
+
+    /** Whether a level or limit written for [configured] applies to the normalized [endpoint]. */
+    fun matches(configured: String, endpoint: String): Boolean =
+        configured == endpoint || (configured.startsWith("/") && endpoint.endsWith(configured) &&
+            endpoint.length > configured.length && endpoint[endpoint.length - configured.length - 1] == ' ')
 
     /** Returns the limit of [endpoint], matched as `METHOD /path`, then as `/path` alone. */
     fun lookup(endpoints: Map<String, EndpointLimit>, endpoint: String): EndpointLimit? {

@@ -22,7 +22,7 @@ internal class ReadResult(val config: LimitsConfig?, val errors: List<ConfigErro
  * is reported at once, each at the line and column of its node.
  */
 internal object LimitsConfigReader {
-    private val SECTIONS = listOf("policies", "default-policy", "keys", "endpoints", "allowlist", "denylist", "global", "adaptive")
+    private val SECTIONS = listOf("policies", "default-policy", "keys", "endpoints", "allowlist", "denylist", "global", "levels", "adaptive")
 
     fun read(yaml: String): ReadResult {
         val parseErrors = ErrorCollector()
@@ -54,6 +54,12 @@ internal object LimitsConfigReader {
                 ?.let { problems += "endpoints[$endpoint]: $it" }
         }
         (config.allowlist + config.denylist).mapNotNullTo(problems) { ConfigRules.listEntry(it) }
+        config.levels.forEachIndexed { i, level ->
+            val policy = config.policies[level.policy]
+            if (policy == null) ConfigRules.policyReference(level.policy, names)?.let { problems += "levels[$i]: $it" }
+            else LevelRules.cost(level, policy, config.endpoints)?.let { problems += "levels[$i]: $it" }
+            level.endpoint?.let { e -> Endpoints.problem(e)?.let { problems += "levels[$i]: $it" } }
+        }
         config.adaptive?.let { problems += AdaptiveReader.checkModel(it, names) }
         return problems
     }
@@ -116,11 +122,12 @@ internal object LimitsConfigReader {
             val endpoints = section("endpoints")?.let { readEndpoints(it, policies, defaultPolicy, keys, global) } ?: emptyMap()
             val allowlist = section("allowlist")?.let { readList("allowlist", it) } ?: emptyList()
             val denylist = section("denylist")?.let { readList("denylist", it) } ?: emptyList()
+            val levels = section("levels")?.let { LevelReader(errors, ::readReference).read(it, policies, endpoints) } ?: emptyList()
             crossCheckLists(allowlist, denylist)
             val adaptive = section("adaptive")?.let { AdaptiveReader(errors).read(it, policies) }
             if (!errors.isEmpty || policies == null || defaultPolicy == null) return null
             return try {
-                LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global, adaptive)
+                LimitsConfig(policies, defaultPolicy, keys, endpoints, allowlist.map { it.value.content.trim() }, denylist.map { it.value.content.trim() }, global, levels, adaptive)
             } catch (e: IllegalArgumentException) {
                 // The walk above checks everything the constructor does; this keeps validate from ever throwing.
                 errors.at("", root, e.message ?: "invalid limits config")

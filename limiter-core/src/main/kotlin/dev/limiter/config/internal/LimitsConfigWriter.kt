@@ -24,6 +24,13 @@ internal object LimitsConfigWriter {
         if (config.allowlist.isNotEmpty()) appendLine("allowlist: [ ${config.allowlist.joinToString(", ") { quote(it) }} ]")
         if (config.denylist.isNotEmpty()) appendLine("denylist: [ ${config.denylist.joinToString(", ") { quote(it) }} ]")
         config.global?.let { appendLine("global: ${policy(it)}") }
+        if (config.levels.isNotEmpty()) {
+            appendLine("levels:")
+            for (level in config.levels) {
+                val endpoint = level.endpoint?.let { ", endpoint: ${quote(it)}" } ?: ""
+                appendLine("  - { per: ${quote(level.per.id)}, policy: ${quote(level.policy)}$endpoint }")
+            }
+        }
         config.adaptive?.let { appendLine("adaptive: ${AdaptiveReader.write(it)}") }
     }
 
@@ -35,7 +42,8 @@ internal object LimitsConfigWriter {
                 "limit: ${policy.capacity}, window: ${DurationText.format(policy.window)}"
             Algorithm.GCRA -> "rate: ${policy.rate}, burst: ${policy.capacity}"
         }
-        return "{ algorithm: ${policy.algorithm.id}, $fields }"
+        val mode = if (policy.isShadow) ", mode: shadow" else ""
+        return "{ algorithm: ${policy.algorithm.id}, $fields$mode }"
     }
 
     /** Double-quotes every string, escaping as JSON does, so that any key survives (YAML reads JSON strings). */

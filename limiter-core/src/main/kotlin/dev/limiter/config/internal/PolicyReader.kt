@@ -21,12 +21,29 @@ internal class PolicyReader(private val errors: ErrorCollector) {
             return null
         }
         val algorithm = readAlgorithm(path, map) ?: run { checkFields(path, map, null); return null }
+        val shadow = readMode(path, map) ?: return null.also { checkFields(path, map, algorithm) }
         val values = checkFields(path, map, algorithm) ?: return null
         return try {
-            build(algorithm, values)
+            build(algorithm, values).let { if (shadow) it.shadow() else it }
         } catch (e: IllegalArgumentException) {
             errors.at(path, map, e.message ?: "invalid policy")
             null
+        }
+    }
+
+    /** Reads the optional `mode`: `true` for `shadow`, `false` for `enforce` or none, `null` after an error. */
+    private fun readMode(path: String, map: YamlMap): Boolean? {
+        val key = map.getKey("mode") ?: return false
+        val node = map.entries[key]!!.untagged()
+        return when ((node as? YamlScalar)?.content?.trim()?.lowercase()) {
+            "shadow" -> true
+            "enforce" -> false
+            else -> {
+                val was = (node as? YamlScalar)?.content?.let { "'$it'" + Suggestions.didYouMean(it, MODES) } ?: node.kind()
+                errors.at(Paths.child(path, "mode"), node, "unknown mode $was; use 'enforce' (the default) or 'shadow' " +
+                    "(decided and counted, never refuses)")
+                null
+            }
         }
     }
 
@@ -50,13 +67,13 @@ internal class PolicyReader(private val errors: ErrorCollector) {
         var valid = true
         for ((keyNode, valueNode) in map.entries) {
             val field = keyNode.content
-            if (field == "algorithm") continue
+            if (field == "algorithm" || field == "mode") continue
             val fieldPath = Paths.child(path, field)
             val kind = (expected ?: ALL_FIELDS)[field]
             if (kind == null) {
                 valid = false
                 if (expected != null) {
-                    val names = listOf("algorithm") + expected.keys
+                    val names = listOf("algorithm") + expected.keys + "mode"
                     errors.at(fieldPath, keyNode, "unknown field '$field' for a ${algorithm.id} policy" +
                         Suggestions.didYouMean(field, names) + "; expected ${names.joinToString(", ")}")
                 }
@@ -100,6 +117,7 @@ internal class PolicyReader(private val errors: ErrorCollector) {
 
     companion object {
         private val COUNTS = Regex("^[+-]?\\d+$")
+        private val MODES = listOf("enforce", "shadow")
 
         /** Reads a whole number that must be greater than 0; throws naming the fix. */
         fun readCount(text: String): Long {

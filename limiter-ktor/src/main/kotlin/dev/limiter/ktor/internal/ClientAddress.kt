@@ -1,5 +1,6 @@
 package dev.limiter.ktor.internal
 
+import dev.limiter.config.internal.CidrRange
 import io.ktor.server.application.ApplicationCall
 import io.ktor.http.HttpHeaders
 
@@ -11,7 +12,7 @@ import io.ktor.http.HttpHeaders
  * skipped, so the answer is the first hop that is not ours: a client cannot claim another
  * client's address by prepending entries to `X-Forwarded-For` or `Forwarded`.
  */
-internal class ClientAddress(private val trustedProxies: List<IpRange>) {
+internal class ClientAddress(private val trustedProxies: List<CidrRange>) {
 
     fun of(call: ApplicationCall): String {
         val peer = call.request.local.remoteAddress
@@ -23,7 +24,11 @@ internal class ClientAddress(private val trustedProxies: List<IpRange>) {
         return chain.firstOrNull() ?: peer
     }
 
-    private fun trusted(address: String): Boolean = trustedProxies.any { it.contains(address) }
+    private fun trusted(address: String): Boolean {
+        if (trustedProxies.isEmpty()) return false
+        val bytes = CidrRange.parseAddress(address.trim().removePrefix("[").removeSuffix("]")) ?: return false
+        return trustedProxies.any { it.contains(bytes) }
+    }
 
     private fun forwardedChain(call: ApplicationCall): List<String>? {
         val forwarded = call.request.headers.getAll(HttpHeaders.Forwarded)

@@ -1,17 +1,18 @@
 package dev.limiter.ktor.internal
 
 import dev.limiter.BackendState
-import dev.limiter.DEFAULT_KEY
-import dev.limiter.FaultToleranceMetrics
-import dev.limiter.FaultTolerantBucketStore
+import dev.limiter.BackendStateSource
+import dev.limiter.Caller
 import dev.limiter.Decision
 import dev.limiter.DenyReason
+import dev.limiter.FaultToleranceMetrics
 import dev.limiter.LimitPolicy
-import dev.limiter.LimiterClock
 import dev.limiter.LimiterListener
 import dev.limiter.LimiterMetrics
 import dev.limiter.RateLimiter
+import dev.limiter.RateLimits
 import dev.limiter.config.LimitsConfig
+import dev.limiter.config.internal.CidrRange
 import dev.limiter.ktor.MissingKey
 import dev.limiter.ktor.RateLimitingConfig
 import io.ktor.server.application.ApplicationCall
@@ -19,14 +20,11 @@ import io.ktor.server.auth.principal
 import io.ktor.server.request.httpMethod
 import io.ktor.server.request.path
 import org.slf4j.LoggerFactory
-import java.time.Instant
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.atomic.AtomicReference
 import java.util.function.BooleanSupplier
 
 /**
- * The plugin's state and its decision for a call: who the client is, which policy and cost
- * apply, and what the limiter says.
+ * The plugin's state: who a call comes from, and the engine that decides it. Every decision
+ * is the engine's ([RateLimits]); the plugin only identifies the caller and writes the answer.
  */
 internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     val store = settings.store
@@ -35,21 +33,30 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     val apiKeyHeaderName: String = settings.apiKeyHeader
     private val missingKey = settings.missingKey
     private val principalKey = settings.principalKey
-    private val maxQueueSize = settings.maxQueueSize
     private val defaultPriority = settings.queuePriority
-    private val address = ClientAddress(settings.trustedProxies.mapIndexed { i, p -> IpRange.parse(p, "trustedProxies[$i]") })
-    private val tolerant = store as? FaultTolerantBucketStore
+    private val address = ClientAddress(
+        settings.trustedProxies.mapIndexed { i, p ->
+            CidrRange.parse(p) ?: throw IllegalArgumentException(
+                "trustedProxies[$i]: '$p' is not an IP address or CIDR range; write e.g. 10.0.0.0/8, 192.168.1.7 or ::1" +
+                    (CidrRange.problem(p)?.takeIf { CidrRange.looksLikeAddress(p) }?.let { " ($it)" } ?: ""),
+            )
+        },
+    )
+
+    /** Where the store decides from, read through the interface stores expose for it. */
+    private val source: BackendStateSource? = store as? BackendStateSource
     private val explicitPrimary: BooleanSupplier? = settings.backendIsPrimary
 
     /** The backend in use: `primary`, `fallback` or `probing`; always `primary` for a store without a fallback. */
     val backendState: String
-        get() = tolerant?.state?.name?.lowercase()
-            ?: if (explicitPrimary?.asBoolean == false) "fallback" else "primary"
+        get() = explicitPrimary?.let { if (it.asBoolean) "primary" else "fallback" }
+            ?: source?.backendState?.name?.lowercase()
+            ?: "primary"
 
     private val backendIsPrimary: BooleanSupplier? = explicitPrimary
-        ?: tolerant?.let { s -> BooleanSupplier { s.state == BackendState.PRIMARY } }
+        ?: source?.let { s -> BooleanSupplier { s.backendState == BackendState.PRIMARY } }
     private val listener: LimiterListener = settings.meterRegistry?.let { registry ->
-        tolerant?.let { FaultToleranceMetrics(it).bindTo(registry) }
+        source?.let { FaultToleranceMetrics(it).bindTo(registry) }
         LimiterMetrics(registry, backendIsPrimary)
     } ?: LimiterListener.NONE
     private val violations = SampledLog(
@@ -58,132 +65,83 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
         settings.violationLogLimit,
         settings.violationLogPeriod.toNanos(),
     )
-    private val state = AtomicReference(Limits(settings.limits()))
 
     /** The engine behind the plugin; the dashboard, widget and admin routes read it. */
-    val engine: dev.limiter.RateLimits = dev.limiter.RateLimits(settings.limits(), store, clock)
+    val engine: RateLimits = RateLimits(settings.limits(), store, clock, listener, settings.maxQueueSize)
 
     /** The registry metrics go to, when the plugin was given one. */
     val meterRegistry: io.micrometer.core.instrument.MeterRegistry? = settings.meterRegistry
-    private val limiters = ConcurrentHashMap<String, RateLimiter>()
+
+    private val headers = HeaderValues()
+
+    /** Route settings, resolved once per route. */
+    val routeLimits = dev.limiter.ktor.RouteLimitCache()
 
     /** The limits in force. */
-    val config: LimitsConfig get() = state.get().config
+    val config: LimitsConfig get() = engine.config
 
-    /**
-     * Replaces the limits; limiters whose policy changed start over with fresh buckets. Calls
-     * waiting in the queue of a replaced limiter fail (`LimiterClosedException`, a 500).
-     */
-    fun update(config: LimitsConfig) {
-        state.set(Limits(config))
-        limiters.entries.removeIf { (name, limiter) ->
-            val current = config.policies[name]
-            (current != null && current != limiter.policy).also { if (it) limiter.close() }
-        }
-    }
+    /** Replaces the limits; named policies keep their buckets (see [RateLimits.update]). */
+    fun update(config: LimitsConfig) = engine.update(config)
 
-    /** Returns the limiter of [policy], creating it on first use. */
-    fun limiter(policy: LimitPolicy): RateLimiter {
-        val name = policy.name ?: policy.id
-        val existing = limiters[name]
-        if (existing != null && existing.policy == policy) return existing
-        return limiters.compute(name) { _, old ->
-            if (old != null && old.policy == policy) old
-            else {
-                old?.close()
-                RateLimiter.builder(policy).store(store).clock(clock).maxQueueSize(maxQueueSize)
-                    .listener(listener).buildSuspending()
-            }
-        }!!
-    }
+    /** Returns the engine's limiter of [policy]: same store, clock, buckets and metrics. */
+    fun limiter(policy: LimitPolicy): RateLimiter = engine.limiterFor(policy)
 
     /** Returns the configured policy [name]; throws naming the policies that exist. */
     fun policy(name: String): LimitPolicy = config.policies[name] ?: throw IllegalArgumentException(
         "unknown policy '$name'; configured policies are ${config.policies.keys.sorted()}",
     )
 
-    /** All limiters in use, by policy name. */
-    fun limiters(): Map<String, RateLimiter> = limiters.toMap()
-
     /** Identifies the client of [call]; `null` when it has no key and keys are required. */
     fun identify(call: ApplicationCall): Client? {
         val ip = address.of(call)
         val apiKey = call.request.headers[apiKeyHeaderName]?.trim()?.takeIf { it.isNotEmpty() }
-        if (apiKey != null) return Client(apiKey, "key:$apiKey", ip)
+        if (apiKey != null) return Client(Caller.apiKey(apiKey), ip, isApiKey = true)
         val principal = call.principal<Any>()?.let(principalKey)
-        if (principal != null) return Client(principal, "user:$principal", ip)
-        return if (missingKey == MissingKey.REJECT) null else Client(null, "ip:$ip", ip)
+        if (principal != null) return Client(Caller.principal(principal), ip, isApiKey = false)
+        return if (missingKey == MissingKey.REJECT) null else Client(Caller.address(ip), ip, isApiKey = false)
     }
 
-    /** Decides [call] under [route]'s settings. */
+    /** Decides [call] under [route]'s settings, through the engine. */
     suspend fun decide(call: ApplicationCall, client: Client, route: RouteLimit): Verdict {
         if (route.unlimited == true) return Verdict.Exempt
-        val limits = state.get()
-        if (limits.deny.matches(client.id, client.address)) {
-            val policy = selectPolicy(call, client, route, limits).first
-            listener.onDecision(policy, Decision.denied(client.bucketKey, DenyReason.DENYLISTED, java.time.Duration.ZERO), 0, false)
-            return Verdict.Denylisted
-        }
-        if (limits.allow.matches(client.id, client.address)) return Verdict.Exempt
-        val (policy, cost) = selectPolicy(call, client, route, limits)
-        val limiter = limiter(policy)
-        // Route-scoped policies are quotas of their own, even when their numbers equal a tier's.
-        val bucketKey = if (route.policy != null) "${policy.name}|${client.bucketKey}" else client.bucketKey
-        // A full global ceiling refuses before the key's own bucket is charged, so a call the
-        // ceiling turns away costs the key nothing (other nodes can still race for the last
-        // global permit between this look and the charge below).
-        val global = limits.config.global?.let { if (it.name == null) it.named("global") else it }
-        val ceiling = global?.let(::limiter)
-        if (ceiling != null && ceiling.nextAvailableTimestamp(DEFAULT_KEY, cost) > clock.instant()) {
-            return limited(call, client, global, ceiling.tryAcquire(DEFAULT_KEY, cost))
-        }
+        val config = engine.config
+        val policy = route.policy ?: route.policyName?.let(::policy)
+        val endpoint = if (config.endpoints.isEmpty() && config.levels.isEmpty()) null
+            else call.request.httpMethod.value + " " + call.request.path()
         val queue = route.queue
         val decision = if (queue != null) {
             val priority = (queue.priority ?: defaultPriority)(call)
-            limiter.queueRequest(bucketKey, priority, queue.maxWait, cost)
+            engine.checkQueued(client.caller, endpoint, client.address, route.cost, policy, priority, queue.maxWait)
         } else {
-            limiter.tryAcquire(bucketKey, cost)
+            engine.check(client.caller, endpoint, client.address, route.cost, policy)
         }
-        if (!decision.allowed) return limited(call, client, policy, decision)
-        if (ceiling != null) {
-            val charged = ceiling.tryAcquire(DEFAULT_KEY, cost)
-            if (!charged.allowed) return limited(call, client, global, charged)
-        }
-        return Verdict.Decided(policy, decision)
+        if (decision.reason == DenyReason.DENYLISTED) return Verdict.Denylisted
+        val name = decision.policy ?: return Verdict.Exempt // allow-listed: no level decided
+        if (!decision.allowed) logViolation(call, client, decision)
+        return Verdict.Decided(headers.of(name, levelPolicy(name, policy, config)), decision)
     }
 
-    private fun limited(call: ApplicationCall, client: Client, policy: LimitPolicy, decision: Decision): Verdict {
+    /** The policy behind a level name: the route's, a configured one, or the ceiling. */
+    private fun levelPolicy(name: String, route: LimitPolicy?, config: LimitsConfig): LimitPolicy? =
+        route?.takeIf { it.name == name } ?: config.policies[name] ?: config.global?.takeIf { name == "global" || it.name == name }
+
+    private fun logViolation(call: ApplicationCall, client: Client, decision: Decision) {
         violations.warn {
-            "rate limit exceeded: key=${loggableKey(client.bucketKey)} route=${call.request.httpMethod.value} ${call.request.path()} " +
-                "policy=${policy.name} reason=${decision.reason} retryAfter=${decision.retryAfter}"
+            "rate limit exceeded: key=${client.loggableKey()} route=${call.request.httpMethod.value} ${call.request.path()} " +
+                "policy=${decision.policy} reason=${decision.reason} retryAfter=${decision.retryAfter}"
         }
-        return Verdict.Decided(policy, decision)
     }
-
-    private fun selectPolicy(call: ApplicationCall, client: Client, route: RouteLimit, limits: Limits): Pair<LimitPolicy, Long> {
-        val config = limits.config
-        val endpoint = config.endpointLimit("${call.request.httpMethod.value} ${call.request.path()}")
-        val name = route.policyName ?: endpoint?.policy ?: client.id?.let(config::policyNameFor) ?: config.defaultPolicy
-        val policy = route.policy ?: policy(name)
-        val cost = route.cost ?: endpoint?.cost ?: 1L
-        return policy to cost
-    }
-
-    private fun LimiterClock.instant(): Instant = Instant.ofEpochSecond(0, nowNanos())
 
     override fun close() {
-        limiters.values.forEach { it.close() }
-        limiters.clear()
-    }
-
-    private class Limits(val config: LimitsConfig) {
-        val allow = AccessRules(config.allowlist)
-        val deny = AccessRules(config.denylist)
+        engine.close()
     }
 }
 
-/** Who a call comes from: [id] is the API key or principal used for tiers and lists, [bucketKey] the key limited. */
-internal class Client(val id: String?, val bucketKey: String, val address: String)
+/** Who a call comes from: the engine's [caller] and the client [address]. */
+internal class Client(val caller: Caller, val address: String, private val isApiKey: Boolean) {
+    /** The caller as it may appear in a log: API keys shortened (see [loggableKey]). */
+    fun loggableKey(): String = if (isApiKey) loggableKey("key:${caller.key}") else caller.bucketKey
+}
 
 /** What the plugin does with a call. */
 internal sealed interface Verdict {
@@ -193,8 +151,8 @@ internal sealed interface Verdict {
     /** Refused: the client is on the deny list. */
     data object Denylisted : Verdict
 
-    /** Decided by [policy]; a denied [decision] means 429. */
-    class Decided(val policy: LimitPolicy, val decision: Decision) : Verdict
+    /** Decided by the level [header] describes; a denied [decision] means 429. */
+    class Decided(val header: LevelHeader, val decision: Decision) : Verdict
 }
 
 internal object MissingKeyProblem {

@@ -13,6 +13,7 @@ import kotlinx.serialization.json.JsonObjectBuilder
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
 import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
 
 /** `application/problem+json` (RFC 9457). */
 internal val ProblemJson: ContentType = ContentType("application", "problem+json")
@@ -20,20 +21,40 @@ internal val ProblemJson: ContentType = ContentType("application", "problem+json
 /** Returns [d] in whole seconds, rounded up: 1.2 s → 2, 0 → 0. */
 internal fun ceilSeconds(d: Duration): Long = if (d.nano == 0) d.seconds else d.seconds + 1
 
-/** Returns the policy's window in whole seconds, rounded up: the time to refill an empty bucket. */
-internal fun windowSeconds(policy: LimitPolicy): Long {
-    val micros = policy.capacity.toBigInteger()
-        .multiply(policy.rate.periodMicros.toBigInteger())
-        .divide(policy.rate.amount.toBigInteger()).toLong()
-    return (micros + 999_999) / 1_000_000
+/**
+ * What the headers say about one level, worked out once per policy rather than per call: its
+ * name as a structured-field string and its window (the time to refill an empty bucket).
+ */
+internal class LevelHeader(val name: String, val policy: LimitPolicy?) {
+    val quotedName: String = sfString(name)
+    val windowSeconds: Long? = policy?.let { ceilSeconds(it.fillTime) }
+
+    companion object {
+        fun of(policy: LimitPolicy): LevelHeader = LevelHeader(policy.name ?: policy.id, policy)
+    }
 }
 
-/** Writes the rate-limit headers [style] asks for, describing [decision] under [policy]. */
-internal fun ApplicationCall.rateLimitHeaders(style: HeaderStyle, policy: LimitPolicy, decision: Decision) {
+/** [LevelHeader]s by level name, rebuilt when a name's policy changes (config update). */
+internal class HeaderValues {
+    private val byName = ConcurrentHashMap<String, LevelHeader>()
+
+    fun of(name: String, policy: LimitPolicy?): LevelHeader {
+        byName[name]?.let { if (it.policy === policy) return it }
+        return LevelHeader(name, policy).also { if (byName.size < MAX_NAMES) byName[name] = it }
+    }
+
+    private companion object {
+        const val MAX_NAMES = 10_000
+    }
+}
+
+/** Writes the rate-limit headers [style] asks for, describing [decision] of the level [level]. */
+internal fun ApplicationCall.rateLimitHeaders(style: HeaderStyle, level: LevelHeader, decision: Decision) {
     val reset = ceilSeconds(decision.resetAfter)
     if (style == HeaderStyle.IETF || style == HeaderStyle.BOTH) {
-        val name = sfString(policy.name ?: policy.id)
-        response.header("RateLimit-Policy", "$name;q=${decision.limit};w=${windowSeconds(policy)}")
+        val name = level.quotedName
+        val window = level.windowSeconds ?: reset
+        response.header("RateLimit-Policy", "$name;q=${decision.limit};w=$window")
         response.header("RateLimit", "$name;r=${decision.remaining};t=$reset")
     }
     if (style == HeaderStyle.LEGACY || style == HeaderStyle.BOTH) {
@@ -43,11 +64,11 @@ internal fun ApplicationCall.rateLimitHeaders(style: HeaderStyle, policy: LimitP
     }
 }
 
-/** Answers 429 with `Retry-After` and a problem body naming the policy. */
-internal suspend fun ApplicationCall.respondLimited(policy: LimitPolicy, decision: Decision) {
+/** Answers 429 with `Retry-After` and a problem body naming the level that refused. */
+internal suspend fun ApplicationCall.respondLimited(level: LevelHeader, decision: Decision) {
     val retryAfter = ceilSeconds(decision.retryAfter).coerceAtLeast(1)
     response.header(HttpHeaders.RetryAfter, retryAfter.toString())
-    val name = policy.name ?: policy.id
+    val name = level.name
     respondProblem(HttpStatusCode.TooManyRequests, "rate-limited", "Rate limit of policy '$name' exceeded; retry after $retryAfter s.") {
         put("policy", name)
         put("retryAfter", retryAfter)

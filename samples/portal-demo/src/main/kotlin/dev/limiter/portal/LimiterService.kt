@@ -1,13 +1,12 @@
 package dev.limiter.portal
 
-import dev.limiter.BucketStore
+import dev.limiter.Caller
 import dev.limiter.Decision
 import dev.limiter.DenyReason
 import dev.limiter.LimitPolicy
-import dev.limiter.LimiterClock
 import dev.limiter.ktor.adminOnly
 import dev.limiter.ktor.appendRateLimitHeaders
-import dev.limiter.ktor.rateLimiter
+import dev.limiter.ktor.rateLimitEngine
 import dev.limiter.ktor.rateLimits
 import dev.limiter.ktor.unlimited
 import io.ktor.http.ContentType
@@ -34,11 +33,13 @@ const val MAX_INLINE_POLICIES: Int = 1_000
 
 /**
  * The central limiter's HTTP API, version 1, for back ends that are not on the JVM:
- * `POST /v1/check`, `GET /v1/status/{key}`, `DELETE /v1/reset/{key}` (admin token). Keys live
- * in their own namespace (`svc:`), so the service never shares buckets with the API-key
- * limits of the portal's own routes. Documented in `docs/openapi.yaml`.
+ * `POST /v1/check`, `GET /v1/status/{key}`, `DELETE /v1/reset/{key}` (admin token). Every call
+ * goes through the plugin's engine (`Application.rateLimitEngine`): the same levels, global
+ * ceiling, lists, metrics and buckets as the portal's own routes, so a key's quota is one
+ * quota whether it is spent over `/v1` or by calling the API, and the admin routes see both.
+ * Documented in `docs/openapi.yaml`.
  */
-fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterClock) {
+fun Route.limiterService(adminToken: String) {
     val app = application
     val inline = ConcurrentHashMap.newKeySet<String>()
     unlimited {
@@ -55,18 +56,13 @@ fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterC
                     }
                     inline.add(name)
                 }
-                val decision = app.rateLimiter(request.policy).tryAcquire(bucketKey(request.key), request.permits)
+                val decision = app.rateLimitEngine.check(Caller.apiKey(request.key), permits = request.permits, policy = request.policy)
                 call.respondDecision(request.policy, decision)
             }
             get("/status/{key}") {
                 val key = call.parameters["key"].orEmpty()
                 val policy = call.namedPolicy(key) ?: return@get
-                val now = Math.floorDiv(clock.nowNanos(), 1_000L)
-                val bucket = store.inspect(bucketKey(key), policy, 1, now)
-                val decision = Decision.fromMicros(
-                    bucket.retryAfterMicros == 0L, bucket.remaining, bucket.limit,
-                    bucket.retryAfterMicros, bucket.resetAfterMicros, key, if (bucket.retryAfterMicros == 0L) null else DenyReason.LIMITED,
-                )
+                val decision = app.rateLimitEngine.status(Caller.apiKey(key), policy = policy)
                 call.appendRateLimitHeaders(policy, decision)
                 call.respondText(decisionJson(policy, decision).toString(), ContentType.Application.Json)
             }
@@ -74,16 +70,13 @@ fun Route.limiterService(adminToken: String, store: BucketStore, clock: LimiterC
                 delete("/reset/{key}") {
                     val key = call.parameters["key"].orEmpty()
                     val policy = call.namedPolicy(key) ?: return@delete
-                    app.rateLimiter(policy).reset(bucketKey(key))
+                    app.rateLimitEngine.reset(Caller.apiKey(key), policy)
                     call.respond(HttpStatusCode.NoContent)
                 }
             }
         }
     }
 }
-
-/** The service's bucket key for a caller's [key]; the store escapes or hashes it before Redis sees it. */
-internal fun bucketKey(key: String): String = "svc:$key"
 
 private suspend fun ApplicationCall.namedPolicy(key: String): LimitPolicy? {
     val limits = application.rateLimits
@@ -112,7 +105,7 @@ private fun decisionJson(policy: LimitPolicy, decision: Decision) = buildJsonObj
     put("limit", decision.limit)
     put("retryAfterSeconds", ceilSeconds(decision.retryAfter))
     put("resetAfterSeconds", ceilSeconds(decision.resetAfter))
-    put("policy", policy.name)
+    put("policy", decision.policy ?: policy.name)
     decision.reason?.takeIf { it != DenyReason.LIMITED }?.let { put("reason", it.name) }
 }
 

@@ -67,6 +67,6 @@ fun Application.portal(
         quotaWidget()
         metricsRoute(registry)
         healthRoute()
-        limiterService(settings.adminToken, store, clock)
+        limiterService(settings.adminToken)
     }
 }

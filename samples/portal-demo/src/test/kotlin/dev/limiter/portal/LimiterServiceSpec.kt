@@ -159,10 +159,15 @@ class LimiterServiceSpec : FunSpec({
         }
     }
 
-    test("service keys have their own namespace: /v1 checks never spend the portal's API-key quota") {
+    test("/v1 and the portal's routes spend one quota per key, and the admin routes see it") {
         val clock = MockClock()
         withPortal(clock = clock) {
             check("""{"key":"dev-1","policy":"free","permits":40}""").status shouldBe HttpStatusCode.OK
+            client.get("$base/resource") { header("X-API-Key", "dev-1") }.status shouldBe HttpStatusCode.TooManyRequests
+            val view = client.get("$base/admin/limits/keys/dev-1") { bearerAuth(ADMIN_TOKEN) }.json()
+            view["remaining"]!!.jsonPrimitive.long shouldBe 0
+            client.get("$base/v1/status/dev-1").json()["remaining"]!!.jsonPrimitive.long shouldBe 0
+            client.delete("$base/admin/limits/keys/dev-1") { bearerAuth(ADMIN_TOKEN) }.status shouldBe HttpStatusCode.NoContent
             client.get("$base/resource") { header("X-API-Key", "dev-1") }.status shouldBe HttpStatusCode.OK
         }
     }
