@@ -46,7 +46,7 @@ class ScenarioTest {
     private record Run(int granted, double seconds) {
         static Run of(int calls, BooleanSupplier call) {
             long start = System.nanoTime();
-            int granted = granted(calls, call);
+            int granted = ScenarioTest.granted(calls, call);
             return new Run(granted, (System.nanoTime() - start) / 1e9);
         }
 

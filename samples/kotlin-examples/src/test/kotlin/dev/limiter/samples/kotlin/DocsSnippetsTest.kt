@@ -48,7 +48,7 @@ class DocsSnippetsTest : FunSpec({
             val unmarked = Snippets(scratch).unmarkedCodeBlocks()
             unmarked.size shouldBe 2
             unmarked[0] shouldStartWith "docs/guide.md:1: a kotlin block that is neither compiled nor marked"
-            unmarked[1] shouldStartWith "docs/guide.md:19: a java block"
+            unmarked[1] shouldStartWith "docs/guide.md:20: a java block"
         } finally {
             scratch.toFile().deleteRecursively()
         }
