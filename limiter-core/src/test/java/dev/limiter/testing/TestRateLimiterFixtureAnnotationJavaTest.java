@@ -16,8 +16,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The JUnit 5 extension declared with @ExtendWith: each test gets its own fixture for the annotated policy. */
-@ExtendWith(TestRateLimiterExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(TestRateLimiterExtension.class)
 @TestRateLimiterPolicy(algorithm = "fixed-window", capacity = 3, rate = "3/1m", start = "2026-06-01T12:00:30Z")
 class TestRateLimiterFixtureAnnotationJavaTest {
 
