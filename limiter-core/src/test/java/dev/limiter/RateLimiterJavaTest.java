@@ -148,8 +148,9 @@ class RateLimiterJavaTest {
                 depth.set(queueDepth);
             }
         };
+        MockClock clock = new MockClock(START);
         try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.slidingWindowLog(2, Duration.ofMinutes(1)))
-                .clock(new MockClock(START)).listener(listener).maxQueueSize(10).priorityAging(Duration.ofSeconds(5)).build()) {
+                .clock(clock).listener(listener).maxQueueSize(10).priorityAging(Duration.ofSeconds(5)).build()) {
             BlockingRateLimiter.Scoped dev7 = limiter.scopeByKey("dev-7");
             assertTrue(dev7.tryAcquire().isAllowed());
             assertTrue(dev7.tryAcquire(1).isAllowed());
@@ -157,6 +158,15 @@ class RateLimiterJavaTest {
             assertEquals(0, dev7.getRemainingQuota());
             assertEquals("dev-7", dev7.getKey());
             assertEquals(List.of(true, true, false), seen);
+
+            // A queued request shows in the listener's queue depth until the window lets it through.
+            CompletableFuture<Decision> queued = limiter.queueRequestAsync("dev-7", 0, Duration.ofMinutes(2));
+            assertFalse(queued.isDone());
+            assertEquals(1, depth.get());
+            clock.advance(Duration.ofMinutes(1));
+            assertTrue(queued.join().getAllowed());
+            assertEquals(0, depth.get());
+            assertEquals(List.of(true, true, false, true), seen);
         }
     }
 
@@ -169,10 +179,21 @@ class RateLimiterJavaTest {
         assertTrue(error.getMessage().contains("'ten per second'"));
         Decision made = Decision.denied("k", DenyReason.DENYLISTED, Duration.ofSeconds(3), 0, 10, Duration.ZERO);
         assertEquals(Duration.ofSeconds(3), made.getRetryAfter());
-        assertEquals(Decision.allowed("k", 9, 10, Duration.ZERO), Decision.allowed("k", 9, 10, Duration.ZERO));
+        // A decision the limiter made equals (and hashes like) the same decision built from Java.
+        try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.tokenBucket(10, Rate.perSecond(10)))
+                .clock(new MockClock(START)).build()) {
+            Decision first = limiter.tryAcquire("k");
+            assertEquals(Decision.allowed("k", 9, 10, Duration.ofMillis(100)), first);
+            assertEquals(Decision.allowed("k", 9, 10, Duration.ofMillis(100)).hashCode(), first.hashCode());
+            assertNotEquals(Decision.allowed("k", 8, 10, Duration.ofMillis(100)), first);
+        }
         // The system clock is epoch-based: after 2023-11-14 (1.7e18 ns since 1970).
         assertTrue(LimiterClock.SYSTEM.nowNanos() > 1_700_000_000_000_000_000L);
-        assertEquals(FaultToleranceMode.LOCAL, FaultToleranceMode.valueOf("LOCAL"));
+        // The defaults docs/fault-tolerance.md states, read through the Java-facing getters.
+        FaultToleranceSettings defaults = new FaultToleranceSettings();
+        assertEquals(Duration.ofMillis(50), defaults.getCommandTimeout());
+        assertEquals(3, defaults.getFailuresBeforeOpening());
+        assertEquals(Duration.ofSeconds(1), defaults.getProbeInterval());
         assertEquals(Decision.denied("k", DenyReason.QUEUE_FULL, Duration.ofMillis(5)).getRemaining(), 0);
     }
 }

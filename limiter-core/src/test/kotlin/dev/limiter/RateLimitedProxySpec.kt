@@ -131,18 +131,27 @@ class RateLimitedProxySpec : FunSpec({
     }
 
     test("equals, hashCode and toString are neither limited nor sent to the target's identity") {
-        val reports = rateLimited<Billing>(
-            object : Billing {
-                override fun charge() = "charged"
-                override fun refund() = "refunded"
-                override fun toString() = "billing"
-            },
-        )
+        val target = object : Billing {
+            override fun charge() = "charged"
+            override fun refund() = "refunded"
+            override fun toString() = "billing"
+
+            // A target that claims equality with anything: the proxy must not ask it.
+            override fun equals(other: Any?) = true
+            override fun hashCode() = 42
+        }
+        val reports = rateLimited<Billing>(target)
+        val sameTarget = rateLimited<Billing>(target)
+        // charge() allows one call a day: ten rounds of these calls would be refused if limited.
         repeat(10) {
-            (reports == reports) shouldBe true
+            reports.equals(reports) shouldBe true
+            reports.equals(sameTarget) shouldBe false
+            reports.equals(target) shouldBe false
             reports.hashCode() shouldBe System.identityHashCode(reports)
             reports.toString() shouldBe "RateLimitedProxy(billing)"
         }
+        reports.charge() shouldBe "charged"
+        shouldThrow<RateLimitExceededException> { reports.charge() }
     }
 
     test("an annotation with a bad period is refused when the proxy is created, naming the method") {

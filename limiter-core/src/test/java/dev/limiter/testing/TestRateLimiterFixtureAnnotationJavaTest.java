@@ -1,6 +1,7 @@
 package dev.limiter.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -8,10 +9,14 @@ import dev.limiter.LimitPolicy;
 import dev.limiter.Rate;
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The JUnit 5 extension declared with @ExtendWith: each test gets its own fixture for the annotated policy. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(TestRateLimiterExtension.class)
 @TestRateLimiterPolicy(algorithm = "fixed-window", capacity = 3, rate = "3/1m", start = "2026-06-01T12:00:30Z")
 class TestRateLimiterFixtureAnnotationJavaTest {
@@ -34,18 +39,22 @@ class TestRateLimiterFixtureAnnotationJavaTest {
         assertEquals(MockClock.DEFAULT_START, fixture.now());
     }
 
+    // The pair runs first and in this order (@Order), so the second always has a fixture to compare.
     @Test
-    void everyTestGetsItsOwnFixtureAndTheOneBeforeIsClosed(TestRateLimiterFixture fixture) {
-        if (previous != null) {
-            assertNotSame(previous, fixture);
-            assertThrows(dev.limiter.LimiterClosedException.class, () -> previous.getBlocking().tryAcquire("k"));
-        }
+    @Order(1)
+    void aTestUsesUpItsFixture(TestRateLimiterFixture fixture) {
+        assertEquals(3, fixture.exhaust("k"));
         previous = fixture;
     }
 
     @Test
-    void theSameTestRunAgainAlsoGetsAFreshFixture(TestRateLimiterFixture fixture) {
-        everyTestGetsItsOwnFixtureAndTheOneBeforeIsClosed(fixture);
+    @Order(2)
+    void theNextTestGetsAFreshFixtureAndTheOneBeforeIsClosed(TestRateLimiterFixture fixture) {
+        assertNotNull(previous, "the @Order(1) test ran first and recorded its fixture");
+        assertNotSame(previous, fixture);
+        assertThrows(dev.limiter.LimiterClosedException.class, () -> previous.getBlocking().tryAcquire("k"));
+        // Fresh: the key the test before used up is full again.
+        assertEquals(3, fixture.exhaust("k"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.limiter.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,11 +25,11 @@ class TestRateLimiterFixtureJavaTest {
     static final TestRateLimiterExtension limits =
             new TestRateLimiterExtension(LimitPolicy.tokenBucket(10, Rate.perSecond(10)));
 
-    private static int testsStarted;
+    private TestRateLimiterFixture seenBeforeEach;
 
     @BeforeEach
-    void countTests(TestRateLimiterFixture fixture) {
-        testsStarted++;
+    void checkTheReset(TestRateLimiterFixture fixture) {
+        seenBeforeEach = fixture;
         // Whatever the previous test did, the extension reset the fixture before this method.
         assertEquals(MockClock.DEFAULT_START, fixture.now());
         assertEquals(0, fixture.getStore().getSize());
@@ -69,8 +70,9 @@ class TestRateLimiterFixtureJavaTest {
 
     @Test
     void theRegisteredFixtureIsTheOneInjected(TestRateLimiterFixture fixture) {
-        assertEquals(limits.getFixture(), fixture);
-        assertTrue(testsStarted >= 1);
+        assertSame(limits.getFixture(), fixture);
+        // @BeforeEach was handed the same fixture the test gets.
+        assertSame(fixture, seenBeforeEach);
     }
 
     @Test

@@ -80,21 +80,39 @@ private class SlidingLogModel(val policy: LimitPolicy, val log: MutableList<Pair
     override fun atRest(now: Long) = used(now) == 0L
 }
 
+/**
+ * Counts per epoch-aligned window. The previous window's share is worked out from what it
+ * means, not from the implementation's formula: the microseconds of the previous window that
+ * the sliding window `(now − window, now]` still covers, as a fraction of the window, rounded
+ * down to thousandths (as docs/algorithms.md states) by searching for the largest thousandth
+ * that does not exceed it. Every comparison is exact, in integers; remaining is found by search.
+ */
 private class SlidingCounterModel(val policy: LimitPolicy, val counts: MutableMap<Long, Long> = HashMap()) : ReferenceModel() {
     val window = policy.rate.periodMicros
     val limit = policy.capacity
+
+    /** Thousandths of the previous window still inside the sliding window ending at [now], rounded down. */
+    fun previousShare(now: Long): Long {
+        val currentStart = Math.floorDiv(now, window) * window
+        val covered = currentStart - (now - window)
+        // The largest k in 0..1000 with k / 1000 <= covered / window.
+        return firstTrue(1_001) { k -> k * window > covered * 1_000 } - 1
+    }
+
+    /** The sliding count in thousandths of a permit: previous × share + current. */
     fun estimateThousandths(now: Long): Long {
         val index = Math.floorDiv(now, window)
-        val elapsed = now - index * window
-        val weight = (window - elapsed) * 1000 / window
-        return (counts[index - 1] ?: 0) * weight + (counts[index] ?: 0) * 1000
+        return (counts[index - 1] ?: 0) * previousShare(now) + (counts[index] ?: 0) * 1_000
     }
+
     override fun copy() = SlidingCounterModel(policy, HashMap(counts))
-    override fun allows(now: Long, permits: Long) = estimateThousandths(now) + permits * 1000 <= limit * 1000
+    override fun allows(now: Long, permits: Long) = estimateThousandths(now) + permits * 1_000 <= limit * 1_000
     override fun take(now: Long, permits: Long) {
         counts.merge(Math.floorDiv(now, window), permits, Long::plus)
     }
-    override fun remaining(now: Long) = maxOf(0, limit * 1000 - estimateThousandths(now)) / 1000
+
+    /** The most permits one request could take now (none when over the limit). */
+    override fun remaining(now: Long) = maxOf(0, firstTrue(limit + 1) { n -> !allows(now, n) } - 1)
     override fun atRest(now: Long) = estimateThousandths(now) == 0L
 }
 

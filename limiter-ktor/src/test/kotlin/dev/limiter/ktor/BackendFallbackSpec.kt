@@ -4,6 +4,7 @@ import dev.limiter.FaultToleranceMode
 import dev.limiter.FaultToleranceSettings
 import dev.limiter.redis.RedisBucketStore
 import dev.limiter.redis.harness.RedisHarness
+import dev.limiter.testing.MockClock
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldNotContain
 import io.kotest.matchers.shouldBe
@@ -34,13 +35,18 @@ class BackendFallbackSpec : FunSpec({
         val redis = RedisHarness.startServer()
         val store = RedisBucketStore.connect(redis.uri)
         val registry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
+        // Decisions and the circuit on a clock that does not move: the six calls below meet
+        // a local bucket that cannot refill and a probe that never comes due, however slowly they run.
+        val frozen = MockClock()
         val server = embeddedServer(CIO, port = 0, host = "127.0.0.1") {
             install(RateLimiting) {
                 this.store = store.enableFaultTolerance(
                     FaultToleranceMode.LOCAL,
                     FaultToleranceSettings().withCommandTimeout(Duration.ofSeconds(1))
                         .withFailuresBeforeOpening(1).withProbeInterval(Duration.ofMinutes(5)),
+                    frozen,
                 )
+                clock = frozen
                 policy("small", smallBucket)
                 meterRegistry = registry
             }

@@ -1,9 +1,11 @@
 package dev.limiter.ktor
 
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldNotContain
+import io.kotest.matchers.string.shouldStartWith
 import io.ktor.client.request.get
 import io.ktor.client.statement.bodyAsText
 import io.ktor.http.HttpStatusCode
@@ -59,14 +61,16 @@ class MetricsSpec : FunSpec({
     }
 
     test("the Prometheus text checker rejects malformed exposition text") {
-        val bad = listOf(
-            "limiter_requests_total{policy=\"free\" 1",
-            "# TYPE x counter\n# TYPE x counter\nx 1",
-            "9bad_name 1",
-            "x{a=\"unterminated} 1",
-            "x one",
-            "x_total 1\n# TYPE x counter",
+        // Each text with the checker's own reason for refusing it (not just any exception).
+        val bad = mapOf(
+            "limiter_requests_total{policy=\"free\" 1" to "bad label, line 1",
+            "# TYPE x counter\n# TYPE x counter\nx 1" to "second TYPE for x, line 2",
+            "9bad_name 1" to "bad metric name, line 1",
+            "x{a=\"unterminated} 1" to "unterminated label value, line 1",
+            "x one" to "bad value, line 1",
+            "x_total 1\n# TYPE x counter" to "TYPE after samples of x, line 2",
         )
-        bad.forEach { text -> runCatching { PrometheusText.parse(text) }.isFailure shouldBe true }
+        bad.forEach { (text, reason) -> shouldThrow<IllegalArgumentException> { PrometheusText.parse(text) }.message shouldStartWith reason }
+        PrometheusText.parse("# TYPE x counter\nx_total{a=\"q\\\"\"} 1").single().labels shouldBe mapOf("a" to "q\"")
     }
 })

@@ -1,6 +1,7 @@
 package dev.limiter.ktor
 
 import dev.limiter.ktor.internal.LimitEnforcer
+import dev.limiter.testing.MockClock
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -25,6 +26,8 @@ class TrustedProxySpec : FunSpec({
             install(RateLimiting) {
                 policy("small", smallBucket)
                 trustedProxies = trusted
+                // A clock that does not move: the quota cannot refill between requests, however slow.
+                clock = MockClock()
             }
             routing { get("/hello") { call.respondText("hello") } }
         }

@@ -38,7 +38,11 @@ public class RedisStoreOptions private constructor(
         /** Redis `TIME` inside the script: app nodes with skewed clocks still agree. */
         REDIS,
 
-        /** The `nowMicros` the limiter passes, read from its clock; for tests on a mock clock. */
+        /**
+         * The `nowMicros` the limiter passes, read from its [dev.limiter.LimiterClock]: decisions follow
+         * the application's clock (a `MockClock` or `VirtualClock` included), which every node
+         * must then share; raise the TTL slack above the largest difference between nodes' clocks.
+         */
         CLIENT,
     }
 

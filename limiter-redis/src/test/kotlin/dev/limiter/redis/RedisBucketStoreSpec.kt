@@ -16,7 +16,7 @@ private val SLACK: Duration = Duration.ofHours(1)
  * Redis's time. Instead keys are written with an hour of TTL slack and the hook deletes each
  * key whose remaining TTL has run out by the mock time given, exactly as Redis would have
  * expired it: a TTL longer than the bucket's time to rest keeps the key and fails the test.
- * Real expiry, in real time, is proven in `RedisKeyExpirySpec`.
+ * Real expiry, in real time, is proven in `KeyMemorySpec` ("12,000 keys that go idle...").
  */
 class RedisBucketStoreSpec : BucketStoreContract(
     newStore = { SharedRedis.clientTimeStore(SharedRedis.isolatedOptions().withTtlSlack(SLACK)) },

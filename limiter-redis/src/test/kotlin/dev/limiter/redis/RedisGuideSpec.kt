@@ -20,9 +20,12 @@ class RedisGuideSpec : FunSpec({
 
     test("docs/redis.md: connect, enable fault tolerance, limit") {
         val store = RedisBucketStore.connect(uri, SharedRedis.isolatedOptions())
-        store.enableFaultTolerance(FaultToleranceMode.LOCAL)
+        val tolerant = store.enableFaultTolerance(FaultToleranceMode.LOCAL)
         val limiter = RateLimiter(LimitPolicy.tokenBucket(40, Rate.perSecond(10)), store)
         limiter.tryAcquire("dev-42").remaining shouldBe 39
+        // Decided by Redis, not by a local fallback bucket (which would also say 39).
+        tolerant.fallbackDecisions shouldBe 0
+        SharedRedis.keys(SharedRedis.sync, store.options.keyPrefix).size shouldBe 1
         store.close()
     }
 

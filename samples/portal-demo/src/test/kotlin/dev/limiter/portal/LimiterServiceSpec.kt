@@ -1,5 +1,11 @@
 package dev.limiter.portal
 
+import dev.limiter.BucketStore
+import dev.limiter.FaultToleranceMode
+import dev.limiter.FaultToleranceSettings
+import dev.limiter.FaultTolerantBucketStore
+import dev.limiter.LimitPolicy
+import dev.limiter.LocalBucketStore
 import dev.limiter.testing.MockClock
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactlyInAnyOrder
@@ -38,6 +44,14 @@ private suspend fun PortalServer.errorsOf(body: String): List<String> {
     response.status shouldBe HttpStatusCode.BadRequest
     response.headers["Content-Type"] shouldStartWith "application/problem+json"
     return response.json()["errors"]!!.jsonArray.map { it.jsonPrimitive.content }
+}
+
+/** A shared store that can be taken down: while [down], every decision fails as a lost connection would. */
+private class SwitchableStore(private val inner: LocalBucketStore = LocalBucketStore()) : BucketStore by inner {
+    @Volatile var down = false
+
+    override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long) =
+        if (down) throw java.io.IOException("connection refused") else inner.tryConsume(key, policy, permits, nowMicros)
 }
 
 class LimiterServiceSpec : FunSpec({
@@ -97,8 +111,18 @@ class LimiterServiceSpec : FunSpec({
         }
     }
 
-    test("GET /health reports the backend") {
-        withPortal { client.get("$base/health").json()["backend"]!!.jsonPrimitive.content shouldBe "primary" }
+    test("GET /health reports the backend: primary while the shared store answers, fallback once it fails") {
+        val clock = MockClock()
+        val shared = SwitchableStore()
+        val tolerant = FaultTolerantBucketStore(
+            shared, FaultToleranceMode.LOCAL, FaultToleranceSettings().withFailuresBeforeOpening(1), clock,
+        )
+        withPortal(tolerant, clock) {
+            client.get("$base/health").json()["backend"]!!.jsonPrimitive.content shouldBe "primary"
+            shared.down = true
+            check("""{"key":"user_9","policy":"free"}""").status shouldBe HttpStatusCode.OK
+            client.get("$base/health").json()["backend"]!!.jsonPrimitive.content shouldBe "fallback"
+        }
     }
 
     test("an unknown policy is a 400 naming the configured ones") {

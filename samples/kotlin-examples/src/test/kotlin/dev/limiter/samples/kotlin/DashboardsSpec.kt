@@ -74,6 +74,18 @@ class DashboardsSpec : FunSpec({
         queries.flatMap { exported.problemsIn(it) }.shouldBeEmpty()
     }
 
+    test("the query checker refuses a label that only some unrelated series has, and unknown names and values") {
+        exported.problemsIn("""sum(rate(limiter_requests_total{policy="free"}[5m]))""").shouldBeEmpty()
+        exported.problemsIn("""sum(rate(limiter_requests_total{key="x"}[5m]))""").size shouldBe 1
+        // limiter_tokens has a key label; limiter_requests_total does not.
+        exported.series.getValue("limiter_tokens").keys shouldContainAll listOf("key")
+        exported.problemsIn("""sum(rate(limiter_requests_total{key="a"}[5m]))""").size shouldBe 1
+        exported.problemsIn("""sum by (key) (rate(limiter_requests_total[5m]))""").size shouldBe 1
+        exported.problemsIn("""limiter_requests_total{outcome="maybe"}""").size shouldBe 1
+        exported.problemsIn("""limiter_request_total""").size shouldBe 1
+        exported.problemsIn("""label_values(limiter_queue_depth, outcome)""").size shouldBe 1
+    }
+
     test("every Prometheus alert rule is complete and uses exported series, labels and label values") {
         val rules = root.resolve("docs/dashboards/alerts.yml").readText().let { Yaml.default.parseToYamlNode(it) }
             .listAt("groups").flatMap { it.listAt("rules") }
@@ -127,22 +139,36 @@ private class UnreachableStore : BucketStore {
 
 /** Series names in a Prometheus scrape, with each label's values. */
 private class Exported(val series: Map<String, Map<String, Set<String>>>) {
-    private val labels: Set<String> = series.values.flatMap { it.keys }.toSet() + setOf("instance", "job")
+    /** The labels [name] has, plus the ones Prometheus adds to every scraped series. */
+    private fun labelsOf(name: String): Set<String> = series[name].orEmpty().keys + setOf("instance", "job")
 
-    /** Returns what in [query] names a series, label or label value the scrape does not have. */
+    /**
+     * Returns what in [query] names a series, label or label value the scrape does not have. A
+     * matcher must name a label of the series it selects; a grouping label, one that every
+     * series in the query has (a label only some unrelated series carries is refused).
+     */
     fun problemsIn(query: String): List<String> {
         val problems = mutableListOf<String>()
         val names = Regex("""\blimiter_[a-z_]+\b""").findAll(query).map { it.value }.toList()
         names.filter { it !in series }.forEach { problems += "'$query' uses $it, which is not exported" }
         Regex("""\b(by|without)\s*\(([^)]*)\)""").findAll(query).flatMap { it.groupValues[2].split(',') }
-            .map { it.trim() }.filter { it.isNotEmpty() && it !in labels }
-            .forEach { problems += "'$query' groups by unknown label $it" }
-        Regex("""([a-z_]+)\s*(=~|!~|!=|=)\s*"([^"]*)"""").findAll(query).forEach { match ->
-            val (label, op, value) = match.destructured
-            if (label !in labels) problems += "'$query' matches unknown label $label"
-            val known = names.flatMap { series[it]?.get(label).orEmpty() }.toSet()
-            if (op in setOf("=", "=~") && !value.startsWith("$") && known.isNotEmpty()) {
-                value.split('|').filter { it !in known }.forEach { problems += "'$query' matches $label=\"$it\", never exported (has $known)" }
+            .map { it.trim() }.filter { it.isNotEmpty() }
+            .forEach { label ->
+                names.filter { label !in labelsOf(it) }.forEach { problems += "'$query' groups by $label, which $it does not have" }
+            }
+        Regex("""label_values\(\s*(limiter_[a-z_]+)\s*,\s*([a-zA-Z_]+)\s*\)""").findAll(query).forEach { match ->
+            val (name, label) = match.destructured
+            if (label !in labelsOf(name)) problems += "'$query' lists values of $label, which $name does not have"
+        }
+        Regex("""(limiter_[a-z_]+)?\{([^}]*)}""").findAll(query).forEach { selector ->
+            val selected = selector.groupValues[1].takeIf { it.isNotEmpty() }?.let(::listOf) ?: names
+            Regex("""([a-zA-Z_]+)\s*(=~|!~|!=|=)\s*"([^"]*)"""").findAll(selector.groupValues[2]).forEach { match ->
+                val (label, op, value) = match.destructured
+                selected.filter { label !in labelsOf(it) }.forEach { problems += "'$query' matches $label on $it, which does not have it" }
+                val known = selected.flatMap { series[it]?.get(label).orEmpty() }.toSet()
+                if (op in setOf("=", "=~") && !value.startsWith("$") && known.isNotEmpty()) {
+                    value.split('|').filter { it !in known }.forEach { problems += "'$query' matches $label=\"$it\", never exported (has $known)" }
+                }
             }
         }
         return problems

@@ -32,6 +32,28 @@ class DocsSnippetsTest : FunSpec({
         )
     }
 
+    test("every Kotlin and Java block in the docs is a compiled snippet or marked <!-- not-compiled: REASON -->") {
+        snippets.unmarkedCodeBlocks().shouldBeEmpty()
+    }
+
+    test("a Kotlin or Java block with neither marker is reported; marked ones and other languages are not") {
+        val scratch = Files.createTempDirectory("snippets")
+        try {
+            Files.createDirectories(scratch.resolve("docs"))
+            Files.writeString(
+                scratch.resolve("docs/guide.md"),
+                "```kotlin\nval a = 1\n```\n\n<!-- not-compiled: a fragment -->\n```java\nint b;\n```\n\n" +
+                    "<!-- snippet:c -->\n```kotlin\nval c = 1\n```\n\n```sh\nls\n```\n\n<!-- not-compiled: -->\n```java\nint d;\n```\n",
+            )
+            val unmarked = Snippets(scratch).unmarkedCodeBlocks()
+            unmarked.size shouldBe 2
+            unmarked[0] shouldStartWith "docs/guide.md:1: a kotlin block that is neither compiled nor marked"
+            unmarked[1] shouldStartWith "docs/guide.md:20: a java block"
+        } finally {
+            scratch.toFile().deleteRecursively()
+        }
+    }
+
     test("a snippet that names a missing region or differs from its source is reported") {
         val scratch = Files.createTempDirectory("snippets")
         try {

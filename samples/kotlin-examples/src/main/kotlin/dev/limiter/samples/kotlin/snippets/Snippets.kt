@@ -51,6 +51,33 @@ class Snippets(private val root: Path) {
         return problems + mismatches
     }
 
+    /**
+     * Returns one message per Kotlin or Java code block in the Markdown that is neither a
+     * snippet (`<!-- snippet:NAME -->`, compiled) nor marked `<!-- not-compiled: REASON -->`
+     * (hand-written; the reason says why, and where a copy is tested if one is).
+     */
+    fun unmarkedCodeBlocks(): List<String> = markdownFiles().flatMap { file ->
+        val lines = file.readLines()
+        val unmarked = mutableListOf<String>()
+        var closing: String? = null
+        lines.forEachIndexed { index, text ->
+            if (closing != null) {
+                if (text.trim() == closing) closing = null
+                return@forEachIndexed
+            }
+            val fence = FENCE_WITH_LANGUAGE.matchEntire(text) ?: return@forEachIndexed
+            closing = fence.groupValues[2]
+            val language = fence.groupValues[3]
+            if (language !in CODE_LANGUAGES) return@forEachIndexed
+            val marker = lines.subList(0, index).lastOrNull { it.isNotBlank() }?.trim().orEmpty()
+            if (!DOC_MARKER.matches(marker) && !NOT_COMPILED.matches(marker)) {
+                unmarked += "${relative(file)}:${index + 1}: a $language block that is neither compiled nor marked; precede it " +
+                    "with <!-- snippet:NAME --> (a region of a compiled source) or <!-- not-compiled: REASON -->"
+            }
+        }
+        unmarked
+    }
+
     /** Returns the repository-relative path of [file], for messages. */
     fun relative(file: Path): String = root.relativize(file).invariantSeparatorsPathString
 
@@ -134,6 +161,9 @@ class Snippets(private val root: Path) {
         private val END = Regex("""^\s*(//|#)\s*end-snippet\s*$""")
         private val DOC_MARKER = Regex("""^<!--\s*snippet:([A-Za-z0-9_.-]+)\s*-->$""")
         private val FENCE = Regex("""^(\s*)(```+)\s*[\w+-]*\s*$""")
+        private val FENCE_WITH_LANGUAGE = Regex("""^(\s*)(```+)\s*([\w+-]*)\s*$""")
+        private val NOT_COMPILED = Regex("""^<!--\s*not-compiled:\s*\S.*-->$""")
+        private val CODE_LANGUAGES = setOf("kotlin", "kt", "kts", "java")
         private val SOURCE_EXTENSIONS = setOf("kt", "java", "yaml", "yml", "lua")
         private val SKIPPED_DIRECTORIES = setOf("target", ".git", ".mvn", "node_modules", ".idea")
 
