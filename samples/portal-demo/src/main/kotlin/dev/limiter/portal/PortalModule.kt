@@ -33,6 +33,11 @@ fun Application.portal(
     clock: LimiterClock = LimiterClock.SYSTEM,
     registry: PrometheusMeterRegistry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
 ) {
+    // Hardening (issue 14): problem+json errors, body limits, inline-policy bound, draining.
+    installProblemResponses()
+    installRequestLimits(settings.requestLimits)
+    installInlinePolicies(store, clock, registry, settings.requestLimits.maxInlinePolicies)
+    installDraining()
     install(RateLimiting) {
         config = settings.limits
         this.store = store
