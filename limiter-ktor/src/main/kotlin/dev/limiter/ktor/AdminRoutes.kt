@@ -48,7 +48,8 @@ private fun Route.adminRoutes(enforcer: LimitEnforcer) {
     }
     put("/config") {
         val yaml = call.receiveText()
-        val report = LimitsConfig.validate(yaml)
+        // Parsing a large YAML takes a while: off the event loops, two at a time (issue 14).
+        val report = kotlinx.coroutines.withContext(ConfigParsing) { LimitsConfig.validate(yaml) }
         if (!report.isValid) {
             call.respondProblem(HttpStatusCode.BadRequest, "invalid-config", "The config has ${report.errors.size} problem(s).") {
                 put("errors", buildJsonArray {
@@ -61,7 +62,7 @@ private fun Route.adminRoutes(enforcer: LimitEnforcer) {
             }
             return@put
         }
-        enforcer.update(LimitsConfig.parse(yaml))
+        enforcer.update(kotlinx.coroutines.withContext(ConfigParsing) { LimitsConfig.parse(yaml) })
         call.respondJson(buildJsonObject { put("status", "applied"); put("policies", enforcer.config.policies.size) })
     }
     get("/keys/{key}") {
@@ -116,3 +117,6 @@ private suspend fun ApplicationCall.adminTarget(enforcer: LimitEnforcer): Pair<d
 
 internal suspend fun ApplicationCall.respondJson(body: JsonObject, status: HttpStatusCode = HttpStatusCode.OK) =
     respondText(body.toString(), ContentType.Application.Json, status)
+
+/** Where admin uploads are parsed: never a Netty event loop, and at most two at once. */
+private val ConfigParsing = kotlinx.coroutines.Dispatchers.Default.limitedParallelism(2)
