@@ -11,7 +11,6 @@ import dev.limiter.ktor.rateLimitAdmin
 import io.ktor.http.ContentType
 import io.ktor.server.application.Application
 import io.ktor.server.application.install
-import io.ktor.server.request.header
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
 import io.ktor.server.routing.post
@@ -50,7 +49,7 @@ fun Application.portal(
         get("/resource") {
             val body = buildJsonObject {
                 put("resource", "portal data")
-                put("key", call.request.header("X-API-Key"))
+                put("key", call.headerUtf8("X-API-Key"))
             }
             call.respondText(body.toString(), ContentType.Application.Json)
         }

@@ -64,6 +64,18 @@ class CheckBodySpec : FunSpec({
         }
     }
 
+    test("a non-ASCII API key sent as UTF-8 bytes is echoed by GET /resource as sent, not as Latin-1") {
+        withPortal {
+            RawHttp(base).use { raw ->
+                raw.out.write("GET /resource HTTP/1.1\r\nHost: x\r\nX-API-Key: ключ-é\r\nConnection: close\r\n\r\n".toByteArray(Charsets.UTF_8))
+                raw.out.flush()
+                val response = raw.response()
+                response.status shouldBe 200
+                Json.parseToJsonElement(response.body).jsonObject["key"]!!.jsonPrimitive.content shouldBe "ключ-é"
+            }
+        }
+    }
+
     test("a body that is not UTF-8 is refused, not decoded as Latin-1") {
         withPortal {
             val bytes = byteArrayOf(*"""{"key":"""".encodeToByteArray(), 0xC3.toByte(), 0x28, *"""","policy":"free"}""".encodeToByteArray())
