@@ -71,6 +71,17 @@ class RequestLimitsSpec : FunSpec({
         }
     }
 
+    test("a limits upload holding a character YAML refuses is answered 400 naming it, not 500") {
+        withPortal {
+            val response = client.put("$base/admin/limits/config") {
+                bearerAuth(ADMIN_TOKEN)
+                setBody(ByteArrayContent("policies:\n  free: \uFFFF\n".encodeToByteArray(), ContentType("application", "yaml")))
+            }
+            response.status shouldBe HttpStatusCode.BadRequest
+            response.bodyAsText() shouldContain "U+FFFF cannot appear in YAML"
+        }
+    }
+
     test("an admin config under the limit is still applied") {
         withPortal {
             val yaml = PortalSettings.bundledLimits()
