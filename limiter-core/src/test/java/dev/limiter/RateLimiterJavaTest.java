@@ -164,7 +164,7 @@ class RateLimiterJavaTest {
             assertFalse(queued.isDone());
             assertEquals(1, depth.get());
             clock.advance(Duration.ofMinutes(1));
-            assertTrue(queued.join().getAllowed());
+            assertTrue(queued.join().isAllowed());
             assertEquals(0, depth.get());
             assertEquals(List.of(true, true, false, true), seen);
         }

@@ -100,3 +100,6 @@ private suspend fun ApplicationCall.adminTarget(enforcer: LimitEnforcer): Pair<d
 
 internal suspend fun ApplicationCall.respondJson(body: JsonObject, status: HttpStatusCode = HttpStatusCode.OK) =
     respondText(body.toString(), ContentType.Application.Json, status)
+
+/** Where admin uploads are parsed: never a Netty event loop, and at most two at once. */
+private val ConfigParsing = kotlinx.coroutines.Dispatchers.Default.limitedParallelism(2)

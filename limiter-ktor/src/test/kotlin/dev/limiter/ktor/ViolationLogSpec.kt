@@ -9,6 +9,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldNotContain
 import io.ktor.http.HttpStatusCode
 import org.slf4j.LoggerFactory
 import java.time.Duration
@@ -29,6 +30,20 @@ class ViolationLogSpec : FunSpec({
         }
     }
 
+    test("a three-character API key is logged by its hash alone; a long one by four characters and the hash") {
+        captured { log ->
+            limitedApp(MockClock()) {
+                repeat(4) { client.hit("/hello", "dev") }
+                repeat(4) { client.hit("/hello", "dev-0123456789abcdef") }
+                val lines = log.list.map { it.formattedMessage }
+                lines.first { "key=key:…#${sha256Prefix("dev")}" in it } shouldNotContain "dev "
+                lines.none { "key=key:dev " in it || "key=key:dev…" in it } shouldBe true
+                lines.any { "key=key:dev-…#${sha256Prefix("dev-0123456789abcdef")}" in it } shouldBe true
+                lines.none { "0123456789abcdef" in it } shouldBe true
+            }
+        }
+    }
+
     test("violations are logged with key, route and policy, at most the configured lines per period") {
         val clock = MockClock()
         captured { log ->
@@ -37,8 +52,8 @@ class ViolationLogSpec : FunSpec({
                 repeat(10) { client.hit("/hello", "k").status shouldBe HttpStatusCode.TooManyRequests }
                 log.list shouldHaveSize 2
                 log.list[0].formattedMessage.let {
-                    // The API key itself is a credential: only a prefix and a hash are logged.
-                    it shouldContain "key=key:k…#${sha256Prefix("k")}"
+                    // The API key itself is a credential: a one-character key is logged by its hash alone.
+                    it shouldContain "key=key:…#${sha256Prefix("k")}"
                     it shouldContain "route=GET /hello"
                     it shouldContain "policy=small"
                 }

@@ -38,6 +38,10 @@ internal class YamlTree private constructor(
          * to [errors] at their locations in [yaml].
          */
         fun parse(yaml: String, errors: ErrorCollector, describe: (YamlException) -> ConfigError): YamlTree? {
+            // The YAML reader refuses characters outside YAML's printable set (U+FFFF, most C0
+            // controls, lone surrogates) with an exception kaml passes through unwrapped: it
+            // escaped validate() and made the admin PUT a 500 (found by LimitsConfigFuzzTest).
+            unprintable(yaml)?.let { errors.add(it); return null }
             var text = yaml
             val shifts = ArrayList<Shift>()
             while (true) {
@@ -58,6 +62,24 @@ internal class YamlTree private constructor(
                     return null
                 }
             }
+        }
+
+        /** Returns an error naming the first character YAML 1.2 does not allow in a stream, with its line and column; `null` when there is none. */
+        private fun unprintable(text: String): ConfigError? {
+            var line = 1
+            var column = 1
+            var index = 0
+            while (index < text.length) {
+                val cp = text.codePointAt(index)
+                val printable = cp == 0x9 || cp == 0xA || cp == 0xD || cp in 0x20..0x7E || cp == 0x85 ||
+                    cp in 0xA0..0xD7FF || cp in 0xE000..0xFFFD || cp in 0x10000..0x10FFFF
+                if (!printable) {
+                    return ConfigError("", line, column, "the character ${"U+%04X".format(cp)} cannot appear in YAML; remove it, or write it as an escape inside a double-quoted string")
+                }
+                if (cp == 0xA) { line++; column = 1 } else column++
+                index += Character.charCount(cp)
+            }
+            return null
         }
 
         private fun unshift(shifts: List<Shift>, error: ConfigError): ConfigError {

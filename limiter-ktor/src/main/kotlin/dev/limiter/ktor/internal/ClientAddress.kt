@@ -30,24 +30,36 @@ internal class ClientAddress(private val trustedProxies: List<CidrRange>) {
         return trustedProxies.any { it.contains(bytes) }
     }
 
-    private fun forwardedChain(call: ApplicationCall): List<String>? {
-        val forwarded = call.request.headers.getAll(HttpHeaders.Forwarded)
-        if (!forwarded.isNullOrEmpty()) {
-            return forwarded.flatMap { it.split(',') }.mapNotNull { element ->
-                element.split(';').map { it.trim() }
-                    .firstOrNull { it.startsWith("for=", ignoreCase = true) }
-                    ?.substring(4)?.trim('"')?.let(::stripPort)
-            }.takeIf { it.isNotEmpty() }
-        }
-        val xff = call.request.headers.getAll(HttpHeaders.XForwardedFor) ?: return null
-        return xff.flatMap { it.split(',') }.map { stripPort(it.trim()) }.filter { it.isNotEmpty() }
-            .takeIf { it.isNotEmpty() }
-    }
+    private fun forwardedChain(call: ApplicationCall): List<String>? =
+        forwardedChain(call.request.headers.getAll(HttpHeaders.Forwarded), call.request.headers.getAll(HttpHeaders.XForwardedFor))
 
-    /** `[2001:db8::1]:4711` → `2001:db8::1`, `10.0.0.1:80` → `10.0.0.1`; bare IPv6 stays whole. */
-    private fun stripPort(hop: String): String = when {
-        hop.startsWith("[") -> hop.substringAfter('[').substringBefore(']')
-        hop.count { it == ':' } == 1 -> hop.substringBefore(':')
-        else -> hop
+    companion object {
+        /**
+         * Returns the hops of a `Forwarded` header (its `for=` values), else of
+         * `X-Forwarded-For`, nearest hop last, ports stripped; `null` when neither names one.
+         * Never throws: these headers are written by whoever sends the call.
+         */
+        fun forwardedChain(forwarded: List<String>?, xForwardedFor: List<String>?): List<String>? {
+            if (!forwarded.isNullOrEmpty()) {
+                return forwarded.flatMap { it.split(',') }.mapNotNull { element ->
+                    element.split(';').map { it.trim() }
+                        .firstOrNull { it.startsWith("for=", ignoreCase = true) }
+                        ?.substring(4)?.trim()?.trim('"')?.let(::stripPort)
+                        // `for=` with nothing after it named no hop; kept, it made every such
+                        // caller the client "" with one shared bucket (found by ClientAddressFuzzTest).
+                        ?.takeIf { it.isNotBlank() }
+                }.takeIf { it.isNotEmpty() }
+            }
+            val xff = xForwardedFor ?: return null
+            return xff.flatMap { it.split(',') }.map { stripPort(it.trim()).trim() }.filter { it.isNotEmpty() }
+                .takeIf { it.isNotEmpty() }
+        }
+
+        /** `[2001:db8::1]:4711` → `2001:db8::1`, `10.0.0.1:80` → `10.0.0.1`; bare IPv6 stays whole. */
+        private fun stripPort(hop: String): String = when {
+            hop.startsWith("[") -> hop.substringAfter('[').substringBefore(']')
+            hop.count { it == ':' } == 1 -> hop.substringBefore(':')
+            else -> hop
+        }
     }
 }

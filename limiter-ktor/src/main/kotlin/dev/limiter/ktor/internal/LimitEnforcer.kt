@@ -159,16 +159,3 @@ internal object MissingKeyProblem {
     fun detail(enforcer: LimitEnforcer): String =
         "This API needs a key: send it in the ${enforcer.apiKeyHeaderName} header."
 }
-
-/**
- * The bucket key as it may appear in a log: an API key is a credential, so only its first
- * four characters and a SHA-256 prefix are shown (enough to correlate lines and find the
- * developer, not enough to replay the key); principals and addresses are shown as they are.
- */
-internal fun loggableKey(bucketKey: String): String {
-    if (!bucketKey.startsWith("key:")) return bucketKey
-    val secret = bucketKey.removePrefix("key:")
-    val digest = java.security.MessageDigest.getInstance("SHA-256").digest(secret.toByteArray())
-    val hash = digest.take(4).joinToString("") { "%02x".format(it) }
-    return "key:${secret.take(4)}…#$hash"
-}

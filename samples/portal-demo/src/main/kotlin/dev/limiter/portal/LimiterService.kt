@@ -12,7 +12,6 @@ import dev.limiter.ktor.unlimited
 import io.ktor.http.ContentType
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCall
-import io.ktor.server.request.receiveText
 import io.ktor.server.response.respond
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.Route
@@ -26,10 +25,6 @@ import kotlinx.serialization.json.buildJsonArray
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
 import java.time.Duration
-import java.util.concurrent.ConcurrentHashMap
-
-/** The most distinct inline policies the service keeps limiters for; more are refused. */
-const val MAX_INLINE_POLICIES: Int = 1_000
 
 /**
  * The central limiter's HTTP API, version 1, for back ends that are not on the JVM:
@@ -41,29 +36,25 @@ const val MAX_INLINE_POLICIES: Int = 1_000
  */
 fun Route.limiterService(adminToken: String) {
     val app = application
-    val inline = ConcurrentHashMap.newKeySet<String>()
     unlimited {
         route("/v1") {
             post("/check") {
-                val request = when (val read = readCheckRequest(call.receiveText(), app.rateLimits)) {
+                val request = when (val read = call.receiveCheckRequest()) {
                     is Checked.Invalid -> return@post call.respondErrors(read.errors)
                     is Checked.Valid -> read.request
                 }
-                val name = request.policy.name!!
-                if (name.startsWith("inline:") && name !in inline) {
-                    if (inline.size >= MAX_INLINE_POLICIES) {
-                        return@post call.respondErrors(listOf("policy: too many distinct inline policies ($MAX_INLINE_POLICIES); configure a named policy instead"))
-                    }
-                    inline.add(name)
-                }
-                val decision = app.rateLimitEngine.check(Caller.apiKey(request.key), permits = request.permits, policy = request.policy)
+                // Inline policies: their own bounded set of limiters, counted as policy="inline" (InlinePolicies);
+                // configured policies: the engine, with every level, list and bucket the routes use.
+                val inline = app.inlinePolicies.limiter(request.policy)
+                val decision = inline?.tryAcquire(Caller.apiKey(request.key).bucketKey, request.permits)
+                    ?: app.rateLimitEngine.check(Caller.apiKey(request.key), permits = request.permits, policy = request.policy)
                 call.respondDecision(request.policy, decision)
             }
             get("/status/{key}") {
                 val key = call.parameters["key"].orEmpty()
                 val policy = call.namedPolicy(key) ?: return@get
                 val decision = app.rateLimitEngine.status(Caller.apiKey(key), policy = policy)
-                call.appendRateLimitHeaders(policy, decision)
+                call.appendStatusHeaders(policy, decision)
                 call.respondText(decisionJson(policy, decision).toString(), ContentType.Application.Json)
             }
             adminOnly(adminToken) {

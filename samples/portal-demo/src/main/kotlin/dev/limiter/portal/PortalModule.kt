@@ -16,7 +16,6 @@ import dev.limiter.ktor.rateLimitAdmin
 import io.ktor.http.ContentType
 import io.ktor.server.application.Application
 import io.ktor.server.application.install
-import io.ktor.server.request.header
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
 import io.ktor.server.routing.post
@@ -42,6 +41,11 @@ fun Application.portal(
     registry: PrometheusMeterRegistry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
     configStore: ConfigStore? = null,
 ) {
+    // Hardening (issue 14): problem+json errors, body limits, inline-policy bound, draining.
+    installProblemResponses()
+    installRequestLimits(settings.requestLimits)
+    installInlinePolicies(store, clock, registry, settings.requestLimits.maxInlinePolicies)
+    installDraining()
     install(RateLimiting) {
         config = settings.limits
         this.store = store
@@ -57,7 +61,7 @@ fun Application.portal(
         get("/resource") {
             val body = buildJsonObject {
                 put("resource", "portal data")
-                put("key", call.request.header("X-API-Key"))
+                put("key", call.headerUtf8("X-API-Key"))
             }
             call.respondText(body.toString(), ContentType.Application.Json)
         }
