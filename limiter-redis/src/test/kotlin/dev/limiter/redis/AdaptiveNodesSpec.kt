@@ -22,9 +22,8 @@ import io.lettuce.core.RedisURI
  *
  * Time is the client's, frozen, so nothing refills and the counts are exact bounds.
  *
- * Disabled until the Redis store identifies a named policy's keys by name and algorithm
- * (redis branch): with keys built from the numbers, A and B use different keys and admit 150
- * between them. Set [NAME_IDENTITY] to true on merge.
+ * It relies on the Redis store identifying a named policy's keys by name and algorithm: with
+ * keys built from the numbers, A and B would use different keys and admit 150 between them.
  */
 class AdaptiveNodesSpec : FunSpec({
     val now = 1_800_000_000_000_000L
@@ -49,7 +48,7 @@ class AdaptiveNodesSpec : FunSpec({
         val half = free(algorithm, 50)
 
         test("${algorithm.id}: alternating requests, node B at factor 0.5 admits at most 50 and both at most 100")
-            .config(enabled = NAME_IDENTITY) {
+             {
                 twoNodes { nodeA, nodeB ->
                     var admittedA = 0
                     var admittedB = 0
@@ -65,7 +64,7 @@ class AdaptiveNodesSpec : FunSpec({
             }
 
         test("${algorithm.id}: node B floods first and stops at 50; node A then takes no more than the rest of 100")
-            .config(enabled = NAME_IDENTITY) {
+             {
                 twoNodes { nodeA, nodeB ->
                     val admittedB = (1..200).count { nodeB.tryConsume("dev-8", half, 1, now).allowed }
                     val admittedA = (1..200).count { nodeA.tryConsume("dev-8", full, 1, now).allowed }
@@ -80,4 +79,3 @@ class AdaptiveNodesSpec : FunSpec({
 })
 
 /** Flip to true once the Redis store keys a named policy's buckets by name and algorithm. */
-private const val NAME_IDENTITY = false
