@@ -61,7 +61,7 @@ class TestRateLimiterFixtureClasspathSpec : FunSpec({
             val fake = fakeClass.getConstructor().newInstance()
             val blocking = fakeClass.getMethod("asBlocking").invoke(fake)
             val decision = blocking.javaClass.getMethod("tryAcquire", String::class.java).invoke(blocking, "k")
-            decision.javaClass.getMethod("getAllowed").invoke(decision) shouldBe true
+            decision.javaClass.getMethod("isAllowed").invoke(decision) shouldBe true
             (fakeClass.getMethod("getCalls").invoke(fake) as List<*>).size shouldBe 1
         }
     }

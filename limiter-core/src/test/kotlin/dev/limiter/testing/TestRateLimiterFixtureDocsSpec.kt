@@ -7,12 +7,13 @@ import java.io.File
 
 /**
  * Every Kotlin and Java block in docs/testing.md is code from a test that runs: its lines,
- * trimmed, appear one after the other in a test source. A block that drifts from the API
+ * trimmed, appear one after the other in a test source (core's, or the Java quickstart's). A block that drifts from the API
  * stops matching, and this spec names it.
  */
 class TestRateLimiterFixtureDocsSpec : FunSpec({
     val guide = File("../docs/testing.md")
-    val testSources = listOf(File("src/test/kotlin"), File("src/test/java"))
+    // The guide's complete JUnit 5 example is the Java quickstart's ReportsQuotaTest.
+    val testSources = listOf(File("src/test/kotlin"), File("src/test/java"), File("../samples/java-quickstart/src/test/java"))
         .flatMap { root -> root.walkTopDown().filter { it.isFile && (it.extension == "kt" || it.extension == "java") } }
 
     fun lines(text: String) = text.lines().map { it.trim() }.filter { it.isNotEmpty() }
