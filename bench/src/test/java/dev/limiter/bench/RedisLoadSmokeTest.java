@@ -28,10 +28,14 @@ class RedisLoadSmokeTest {
             assertEquals(0, row.result().errors(), name + " had errors");
             assertTrue(row.result().decisions() > 0, name + " made no decisions");
             assertTrue(row.result().allowed() > 0, name + " granted nothing although every key starts full");
-            assertTrue(row.commandsPerDecision() >= 1.0, name + " ran " + row.commands() + " on Redis");
-            assertTrue(row.roundTripsPerDecision() >= 1.0, name + " sent " + row.sent());
             if (row.contender().equals("limiter")) {
-                assertEquals(1.0, row.roundTripsPerDecision(), 0.01, "one EVALSHA per decision, sent " + row.sent());
+                // Ours batches the decisions that arrive while a call is in flight: at most one
+                // script call per decision, fewer when callers overlap (never more).
+                assertTrue(row.roundTripsPerDecision() > 0 && row.roundTripsPerDecision() <= 1.01,
+                        "at most one EVALSHA per decision, sent " + row.sent());
+            } else {
+                assertTrue(row.commandsPerDecision() >= 1.0, name + " ran " + row.commands() + " on Redis");
+                assertTrue(row.roundTripsPerDecision() >= 1.0, name + " sent " + row.sent());
             }
         }
     }

@@ -93,7 +93,7 @@ class DashboardFeedSpec : FunSpec({
             )
             snapshot.json shouldNotContain "secret-key-123"
             snapshot.json shouldNotContain "onerror"
-            snapshot.json shouldContain "\"key\":\"key:secr…#"
+            snapshot.json shouldContain "\"key\":\"key:…#"
             snapshot.metricsEnabled shouldBe false
         }
     }

@@ -57,7 +57,7 @@ class QuotaWidgetSpec : FunSpec({
             val body = response.bodyAsText()
             body shouldContain "\"policy\":\"small\""
             body shouldContain "\"limit\":3"
-            body shouldContain "\"key\":\"key:secr…#"
+            body shouldContain "\"key\":\"key:…#"
             body shouldNotContain "secret-key-123"
         }
     }

@@ -52,6 +52,16 @@ private class SwitchableStore(private val inner: LocalBucketStore = LocalBucketS
 
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long) =
         if (down) throw java.io.IOException("connection refused") else inner.tryConsume(key, policy, permits, nowMicros)
+
+    // The engine decides every request through tryConsumeAll: a store that is down fails it too.
+    override suspend fun tryConsumeAll(requests: List<dev.limiter.BucketRequest>, nowMicros: Long) =
+        if (down) throw java.io.IOException("connection refused") else inner.tryConsumeAll(requests, nowMicros)
+
+    override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long) =
+        if (down) null else inner.tryConsumeNow(key, policy, permits, nowMicros)
+
+    override fun tryConsumeAllNow(requests: List<dev.limiter.BucketRequest>, nowMicros: Long) =
+        if (down) null else inner.tryConsumeAllNow(requests, nowMicros)
 }
 
 class LimiterServiceSpec : FunSpec({
