@@ -27,6 +27,9 @@ public interface BucketStore : AutoCloseable {
      * Takes every request of [requests] or none of them: either each bucket is charged, or
      * nothing is charged anywhere. Returns one decision per request, in order; when one is
      * denied, the others are the decisions they would have had, and nothing was consumed.
+     * Requests naming the same bucket (key and policy) are asked for their permits together:
+     * each is decided on its own permits plus those of the earlier requests on that bucket,
+     * so the one that overflows it is denied.
      *
      * The default handles a single request through [tryConsume]; a store must override this
      * to decide several levels at once, and the default refuses rather than charge them one

@@ -133,20 +133,25 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     /**
      * Decides [requests] with every bucket locked: first whether each bucket can give all the
-     * permits asked of it (levels sharing a bucket add up), charging nothing; then, only when
-     * every level fits, charges each. A refused request thus changes no bucket.
+     * permits asked of it, charging nothing; then, only when every level fits, charges each. A
+     * refused request thus changes no bucket. As in the Lua twin (`limiter.lua`), a level
+     * sharing its bucket with earlier levels is asked for their permits and its own together,
+     * and a refused request reports those checks, so the level that overflows the bucket is
+     * the one denied.
      */
     private fun decideAll(requests: List<BucketRequest>, now: Long): List<Decision> {
         val buckets = requests.map { r -> bucketsOf(r.policy).getValue(r.key).bucket(r.policy, now) }
+        val asked = LongArray(requests.size)
         var fits = true
         for (i in requests.indices) {
             var total = requests[i].permits
-            for (j in requests.indices) if (j != i && buckets[j] === buckets[i]) total += requests[j].permits
+            for (j in 0 until i) if (buckets[j] === buckets[i]) total += requests[j].permits
+            asked[i] = total
             buckets[i].evaluate(now, total, commit = false)
             if (!buckets[i].allowed) fits = false
         }
         return requests.mapIndexed { i, r ->
-            if (fits) buckets[i].consume(now, r.permits, r.key) else buckets[i].peek(now, r.permits, r.key)
+            if (fits) buckets[i].consume(now, r.permits, r.key) else buckets[i].peek(now, asked[i], r.key)
         }
     }
 

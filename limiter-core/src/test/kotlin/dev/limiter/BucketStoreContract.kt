@@ -253,6 +253,20 @@ public abstract class BucketStoreContract(
             store.inspect("global", global, 1, t0).remaining shouldBe 10
         }
 
+        test("two levels on one bucket are asked for their sum: the one that overflows it refuses, nothing is charged") {
+            val store = newStore()
+            val shared = LimitPolicy.fixedWindow(2, Duration.ofHours(1)).named("contract-shared")
+            store.tryConsume("dev-42", shared, 1, t0).allowed shouldBe true
+            val twice = listOf(BucketRequest("dev-42", shared, 1), BucketRequest("dev-42", shared, 1))
+            val refused = store.tryConsumeAll(twice, t0)
+            refused.map { it.allowed } shouldBe listOf(true, false)
+            (refused[1].retryAfterMicros > 0) shouldBe true
+            store.inspect("dev-42", shared, 1, t0).remaining shouldBe 1
+            // On a fresh bucket both fit: charged one after the other.
+            store.tryConsumeAll(twice.map { it.copy(key = "dev-43") }, t0).map { it.remaining } shouldBe listOf(1L, 0L)
+            store.inspect("dev-43", shared, 1, t0).remaining shouldBe 0
+        }
+
         test("four levels that all fit are all charged, each with its own numbers") {
             val store = newStore()
             val request = listOf(

@@ -45,7 +45,7 @@ class MultiLevelTwinSpec : FunSpec({
     }
 
     val runs: Arb<LevelRun> = arbitrary {
-        // Distinct numbers: the local store keys buckets by numbers, Redis by name.
+        // Distinct numbers: the reference tells buckets apart by policy equality, which ignores names.
         val policies = Arb.list(policy, 1..4).bind().distinct().mapIndexed { i, p -> p.named("level-$i") }
         val step = arbitrary {
             val levels = Arb.list(Arb.int(policies.indices), 1..4).bind()
