@@ -63,7 +63,8 @@ fun readCheckRequest(body: String, limits: LimitsConfig, maxDepth: Int = DEFAULT
     }
     if (json !is JsonObject) return Checked.Invalid(listOf("body: must be a JSON object, was ${json::class.simpleName}"))
     val errors = ArrayList<String>()
-    json.keys.filter { it !in FIELDS }.forEach { errors += "$it: unknown field; known fields are ${FIELDS.sorted()}" }
+    // A caller names its fields, so an unknown one is echoed shortened: a 60 KB name must not become a 60 KB error.
+    json.keys.filter { it !in FIELDS }.forEach { errors += "${it.shortened()}: unknown field; known fields are ${FIELDS.sorted()}" }
 
     val key = json.string("key", errors)
     when {
@@ -130,6 +131,8 @@ internal fun windowMicros(window: String): Long? {
     }
     return period.takeIf { it >= MIN_WINDOW_MICROS }
 }
+
+private fun String.shortened(): String = if (length <= 64) this else take(64) + "…"
 
 private fun JsonObject.string(field: String, errors: MutableList<String>): String? {
     val value = this[field] ?: return null
