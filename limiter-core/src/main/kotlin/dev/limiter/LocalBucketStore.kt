@@ -1,9 +1,12 @@
 package dev.limiter
 
 import dev.limiter.internal.Bucket
+import dev.limiter.internal.UsageRecorder
 import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.yield
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 import java.util.concurrent.atomic.AtomicLong
 
 /**
@@ -47,12 +50,12 @@ public class LocalBucketStore @JvmOverloads constructor(
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
         while (true) {
             val entry = entry(key, policy, nowMicros)
-            if (!entry.mutex.tryLock()) entry.mutex.lock()
+            entry.lock()
             try {
                 if (entry.removed) continue
                 return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
-                entry.mutex.unlock()
+                entry.unlock()
             }
         }
     }
@@ -60,16 +63,31 @@ public class LocalBucketStore @JvmOverloads constructor(
     override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? {
         while (true) {
             val entry = entry(key, policy, nowMicros)
-            var spins = 0
-            while (!entry.mutex.tryLock()) {
-                if (++spins > MAX_SPINS) return null
-                Thread.onSpinWait()
-            }
+            if (!entry.spinLock()) return null
             try {
                 if (entry.removed) continue
                 return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
-                entry.mutex.unlock()
+                entry.release()
+            }
+        }
+    }
+
+    /**
+     * [tryConsumeNow], counting the decision in [usage] through the counters remembered in the
+     * key's entry: the limiter's fast path, with one map lookup per decision.
+     */
+    internal fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long, usage: UsageRecorder): Decision? {
+        while (true) {
+            val entry = entry(key, policy, nowMicros)
+            if (!entry.spinLock()) return null
+            try {
+                if (entry.removed) continue
+                val decision = entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
+                entry.usage = usage.countIn(entry.usage, key, decision.allowed, permits, nowMicros)
+                return decision
+            } finally {
+                entry.release()
             }
         }
     }
@@ -81,12 +99,12 @@ public class LocalBucketStore @JvmOverloads constructor(
         }
         while (true) {
             val entries = lockOrder(requests, nowMicros)
-            for (entry in entries) if (!entry.mutex.tryLock()) entry.mutex.lock()
+            lockAll(entries)
             try {
                 if (entries.any { it.removed }) continue
                 return decideAll(requests, nowMicros)
             } finally {
-                for (entry in entries) entry.mutex.unlock()
+                for (entry in entries) entry.unlock()
             }
         }
     }
@@ -102,21 +120,43 @@ public class LocalBucketStore @JvmOverloads constructor(
         }
         while (true) {
             val entries = lockOrder(requests, nowMicros)
-            var locked = 0
+            if (!spinLockAll(entries)) return null
             try {
-                for (entry in entries) {
-                    var spins = 0
-                    while (!entry.mutex.tryLock()) {
-                        if (++spins > MAX_SPINS) return null
-                        Thread.onSpinWait()
-                    }
-                    locked++
-                }
                 if (entries.any { it.removed }) continue
                 return decideAll(requests, nowMicros)
             } finally {
-                for (i in 0 until locked) entries[i].mutex.unlock()
+                for (entry in entries) entry.release()
             }
+        }
+    }
+
+    /** Takes every entry's word, each within a brief spin; on failure holds none of them. */
+    private fun spinLockAll(entries: List<Entry>): Boolean {
+        for (i in entries.indices) {
+            if (!entries[i].spinLock()) {
+                for (j in 0 until i) entries[j].release()
+                return false
+            }
+        }
+        return true
+    }
+
+    /**
+     * Locks [entries] for a suspending caller: their mutexes in order, then their words, which
+     * are taken all at once or not at all, so that no word is held across a suspension.
+     */
+    private suspend fun lockAll(entries: List<Entry>) {
+        var locked = 0
+        try {
+            for (entry in entries) {
+                entry.mutex.lock()
+                locked++
+            }
+            while (!spinLockAll(entries)) yield()
+            for (entry in entries) entry.holdsMutex = true
+        } catch (e: Throwable) {
+            for (i in 0 until locked) entries[i].mutex.unlock()
+            throw e
         }
     }
 
@@ -152,27 +192,27 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         val entry = byPolicy[policy.bucketIdentity]?.get(key) ?: return Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
-        entry.mutex.lock()
+        entry.lock()
         try {
             // A bucket dropped meanwhile was idle: a new one answers the same.
             return if (entry.removed) Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
             else entry.bucket(policy, nowMicros).inspect(nowMicros, permits)
         } finally {
-            entry.mutex.unlock()
+            entry.unlock()
         }
     }
 
     override suspend fun reset(key: String, policy: LimitPolicy) {
         val buckets = byPolicy[policy.bucketIdentity] ?: return
         val entry = buckets[key] ?: return
-        entry.mutex.lock()
+        entry.lock()
         try {
             if (!entry.removed && buckets.remove(key, entry)) {
                 entry.removed = true
                 count.decrementAndGet()
             }
         } finally {
-            entry.mutex.unlock()
+            entry.unlock()
         }
     }
 
@@ -239,14 +279,14 @@ public class LocalBucketStore @JvmOverloads constructor(
             while (it.hasNext()) {
                 val (key, entry) = it.next()
                 // A locked bucket is in use: not idle, whatever its numbers say.
-                if (!entry.mutex.tryLock()) continue
+                if (!entry.tryLock()) continue
                 try {
                     if (!entry.removed && drop(entry.bucket) && buckets.remove(key, entry)) {
                         entry.removed = true
                         count.decrementAndGet()
                     }
                 } finally {
-                    entry.mutex.unlock()
+                    entry.release()
                 }
             }
         }
@@ -254,8 +294,32 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override fun toString(): String = "LocalBucketStore(size=$size, maxKeys=$maxKeys)"
 
-    private class Entry(@Volatile var bucket: Bucket) {
-        val mutex = Mutex()
+    /**
+     * A key's bucket and its lock. The lock is an int field of this object, [word], taken by
+     * compare-and-set and released by a plain release store: no object to reach first, no
+     * queue. Its holder never suspends, so holding is brief; a caller that must wait suspends
+     * on [mutex] (one per entry, created on first need), which queues waiting coroutines, and
+     * then spins for the word. Everything below is read and written with the word held.
+     */
+    private class Entry(@JvmField var bucket: Bucket) {
+        /** The lock word: 0 free, 1 held. */
+        @Volatile
+        @JvmField
+        var word = 0
+
+        @JvmField
+        var removed = false
+
+        /** The limiter's counters of this key, remembered to skip their map (see [UsageRecorder.countIn]). */
+        @JvmField
+        var usage: UsageRecorder.KeyCounters? = null
+
+        @Volatile
+        private var waiters: Mutex? = null
+
+        /** Queues the coroutines that wait for this entry; created when first needed. */
+        val mutex: Mutex
+            get() = waiters ?: synchronized(this) { waiters ?: Mutex().also { waiters = it } }
 
         /** The bucket under [policy]'s numbers, carried over when they changed; call with the lock held. */
         fun bucket(policy: LimitPolicy, now: Long): Bucket {
@@ -264,8 +328,46 @@ public class LocalBucketStore @JvmOverloads constructor(
             return current.under(policy, now).also { bucket = it }
         }
 
-        @Volatile
-        var removed = false
+        fun tryLock(): Boolean = word == 0 && WORD.compareAndSet(this, 0, 1)
+
+        /** Takes the word within a brief spin; false when another caller keeps it longer. */
+        fun spinLock(): Boolean {
+            if (WORD.compareAndSet(this, 0, 1)) return true
+            var spins = 0
+            while (!tryLock()) {
+                if (++spins > MAX_SPINS) return false
+                Thread.onSpinWait()
+            }
+            return true
+        }
+
+        fun release() = WORD.lazySet(this, 0)
+
+        /** Takes the word for a suspending caller: at once when free, else queued on [mutex]. */
+        suspend fun lock() {
+            if (WORD.compareAndSet(this, 0, 1)) return
+            val queue = mutex
+            queue.lock()
+            try {
+                while (!spinLock()) yield()
+            } catch (e: Throwable) {
+                queue.unlock()
+                throw e
+            }
+            holdsMutex = true
+        }
+
+        /** Releases what [lock] took. */
+        fun unlock() {
+            val queued = holdsMutex
+            holdsMutex = false
+            release()
+            if (queued) mutex.unlock()
+        }
+
+        /** Whether the word's holder also holds [mutex]; written with the word held. */
+        @JvmField
+        var holdsMutex = false
     }
 
     public companion object {
@@ -275,6 +377,7 @@ public class LocalBucketStore @JvmOverloads constructor(
         // buckets refill between calls would otherwise be dropped and rebuilt over and over.
         private const val MIN_SWEEP = 65_536
         private const val MAX_SPINS = 256
+        private val WORD: AtomicIntegerFieldUpdater<Entry> = AtomicIntegerFieldUpdater.newUpdater(Entry::class.java, "word")
         private val REQUEST_ORDER: Comparator<BucketRequest> =
             compareBy<BucketRequest> { it.policy.bucketIdentity }.thenBy { it.key }
     }
