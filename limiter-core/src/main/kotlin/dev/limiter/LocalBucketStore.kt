@@ -1,12 +1,11 @@
 package dev.limiter
 
 import dev.limiter.internal.Bucket
+import dev.limiter.internal.BucketEntry
 import dev.limiter.internal.UsageRecorder
-import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.yield
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 import java.util.concurrent.atomic.AtomicLong
 
 /**
@@ -34,7 +33,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     /** The most buckets kept at once; beyond it the buckets closest to idle are dropped. */
     public val maxKeys: Int = DEFAULT_MAX_KEYS,
 ) : BucketStore {
-    private val byPolicy = ConcurrentHashMap<String, ConcurrentHashMap<String, Entry>>()
+    private val byPolicy = ConcurrentHashMap<String, ConcurrentHashMap<String, BucketEntry>>()
     private val count = AtomicInteger()
     private val sweepAt = AtomicInteger(nextSweepAt(0))
     private val sweeping = AtomicInteger()
@@ -84,7 +83,7 @@ public class LocalBucketStore @JvmOverloads constructor(
             try {
                 if (entry.removed) continue
                 val decision = entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
-                entry.usage = usage.countIn(entry.usage, key, decision.allowed, permits, nowMicros)
+                entry.usage = usage.countLocked(entry.usage, key, decision.allowed, permits, nowMicros)
                 return decision
             } finally {
                 entry.release()
@@ -131,7 +130,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     }
 
     /** Takes every entry's word, each within a brief spin; on failure holds none of them. */
-    private fun spinLockAll(entries: List<Entry>): Boolean {
+    private fun spinLockAll(entries: List<BucketEntry>): Boolean {
         for (i in entries.indices) {
             if (!entries[i].spinLock()) {
                 for (j in 0 until i) entries[j].release()
@@ -145,7 +144,7 @@ public class LocalBucketStore @JvmOverloads constructor(
      * Locks [entries] for a suspending caller: their mutexes in order, then their words, which
      * are taken all at once or not at all, so that no word is held across a suspension.
      */
-    private suspend fun lockAll(entries: List<Entry>) {
+    private suspend fun lockAll(entries: List<BucketEntry>) {
         var locked = 0
         try {
             for (entry in entries) {
@@ -161,9 +160,9 @@ public class LocalBucketStore @JvmOverloads constructor(
     }
 
     /** The distinct entries of [requests], in the one order every multi-level caller locks them in. */
-    private fun lockOrder(requests: List<BucketRequest>, now: Long): List<Entry> {
+    private fun lockOrder(requests: List<BucketRequest>, now: Long): List<BucketEntry> {
         val sorted = requests.sortedWith(REQUEST_ORDER)
-        val entries = ArrayList<Entry>(sorted.size)
+        val entries = ArrayList<BucketEntry>(sorted.size)
         for (r in sorted) {
             val entry = entry(r.key, r.policy, now)
             if (entries.none { it === entry }) entries.add(entry)
@@ -223,10 +222,10 @@ public class LocalBucketStore @JvmOverloads constructor(
         count.set(0)
     }
 
-    private fun entry(key: String, policy: LimitPolicy, now: Long): Entry {
+    private fun entry(key: String, policy: LimitPolicy, now: Long): BucketEntry {
         val buckets = bucketsOf(policy)
         buckets[key]?.let { return it }
-        val created = Entry(Bucket.create(policy, now))
+        val created = BucketEntry(Bucket.create(policy, now))
         val existing = buckets.putIfAbsent(key, created)
         if (existing != null) return existing
         if (count.incrementAndGet() >= sweepAt.get()) sweep(now)
@@ -237,7 +236,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     @Volatile
     private var recent: PolicyBuckets? = null
 
-    private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, Entry> {
+    private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, BucketEntry> {
         recent?.let { if (it.policy === policy) return it.buckets }
         val identity = policy.bucketIdentity
         val buckets = byPolicy[identity] ?: byPolicy.computeIfAbsent(identity) { ConcurrentHashMap() }
@@ -245,7 +244,7 @@ public class LocalBucketStore @JvmOverloads constructor(
         return buckets
     }
 
-    private class PolicyBuckets(val policy: LimitPolicy, val buckets: ConcurrentHashMap<String, Entry>)
+    private class PolicyBuckets(val policy: LimitPolicy, val buckets: ConcurrentHashMap<String, BucketEntry>)
 
     /** Drops idle buckets; when more than [maxKeys] stay live, also the ones closest to idle. */
     internal fun sweep(now: Long) {
@@ -294,90 +293,12 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override fun toString(): String = "LocalBucketStore(size=$size, maxKeys=$maxKeys)"
 
-    /**
-     * A key's bucket and its lock. The lock is an int field of this object, [word], taken by
-     * compare-and-set and released by a plain release store: no object to reach first, no
-     * queue. Its holder never suspends, so holding is brief; a caller that must wait suspends
-     * on [mutex] (one per entry, created on first need), which queues waiting coroutines, and
-     * then spins for the word. Everything below is read and written with the word held.
-     */
-    private class Entry(@JvmField var bucket: Bucket) {
-        /** The lock word: 0 free, 1 held. */
-        @Volatile
-        @JvmField
-        var word = 0
-
-        @JvmField
-        var removed = false
-
-        /** The limiter's counters of this key, remembered to skip their map (see [UsageRecorder.countIn]). */
-        @JvmField
-        var usage: UsageRecorder.KeyCounters? = null
-
-        @Volatile
-        private var waiters: Mutex? = null
-
-        /** Queues the coroutines that wait for this entry; created when first needed. */
-        val mutex: Mutex
-            get() = waiters ?: synchronized(this) { waiters ?: Mutex().also { waiters = it } }
-
-        /** The bucket under [policy]'s numbers, carried over when they changed; call with the lock held. */
-        fun bucket(policy: LimitPolicy, now: Long): Bucket {
-            val current = bucket
-            if (current.policy === policy) return current
-            return current.under(policy, now).also { bucket = it }
-        }
-
-        fun tryLock(): Boolean = word == 0 && WORD.compareAndSet(this, 0, 1)
-
-        /** Takes the word within a brief spin; false when another caller keeps it longer. */
-        fun spinLock(): Boolean {
-            if (WORD.compareAndSet(this, 0, 1)) return true
-            var spins = 0
-            while (!tryLock()) {
-                if (++spins > MAX_SPINS) return false
-                Thread.onSpinWait()
-            }
-            return true
-        }
-
-        fun release() = WORD.lazySet(this, 0)
-
-        /** Takes the word for a suspending caller: at once when free, else queued on [mutex]. */
-        suspend fun lock() {
-            if (WORD.compareAndSet(this, 0, 1)) return
-            val queue = mutex
-            queue.lock()
-            try {
-                while (!spinLock()) yield()
-            } catch (e: Throwable) {
-                queue.unlock()
-                throw e
-            }
-            holdsMutex = true
-        }
-
-        /** Releases what [lock] took. */
-        fun unlock() {
-            val queued = holdsMutex
-            holdsMutex = false
-            release()
-            if (queued) mutex.unlock()
-        }
-
-        /** Whether the word's holder also holds [mutex]; written with the word held. */
-        @JvmField
-        var holdsMutex = false
-    }
-
     public companion object {
         /** Default bound on buckets held at once. */
         public const val DEFAULT_MAX_KEYS: Int = 1_000_000
         // Below this many buckets nothing is swept: a working set of a few thousand keys whose
         // buckets refill between calls would otherwise be dropped and rebuilt over and over.
         private const val MIN_SWEEP = 65_536
-        private const val MAX_SPINS = 256
-        private val WORD: AtomicIntegerFieldUpdater<Entry> = AtomicIntegerFieldUpdater.newUpdater(Entry::class.java, "word")
         private val REQUEST_ORDER: Comparator<BucketRequest> =
             compareBy<BucketRequest> { it.policy.bucketIdentity }.thenBy { it.key }
     }

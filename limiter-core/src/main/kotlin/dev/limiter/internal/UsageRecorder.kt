@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder
  * path touches one key's counters and nothing shared by every key.
  *
  * A store that keeps a slot per key (the local store's bucket entry) may remember the key's
- * [KeyCounters] there and count through [countIn] with no lookup of its own: one map lookup
+ * [KeyCounters] there and count through [countLocked] with no lookup of its own: one map lookup
  * per decision instead of two.
  */
 internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
@@ -49,10 +49,24 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
     /**
      * Counts a decision taken without queueing for [key], through [cached] when it still holds
      * this recorder's counters of [key]; returns the counters to keep for the next decision.
+     *
+     * Only for a caller that holds the lock of the key's one live bucket entry: the counts go
+     * to fields only such callers write, with plain increments and release stores (no atomic
+     * read-modify-write), since that lock already orders them.
      */
-    fun countIn(cached: KeyCounters?, key: String, allowed: Boolean, permits: Long, nowMicros: Long): KeyCounters? {
+    fun countLocked(cached: KeyCounters?, key: String, allowed: Boolean, permits: Long, nowMicros: Long): KeyCounters? {
         val counters = if (cached != null && cached.owner === this && !cached.forgotten) cached else countersFor(key)
-        count(counters, allowed, permits, nowMicros)
+        if (counters == null) {
+            if (allowed) otherAllowed.increment() else otherRejected.increment()
+            return null
+        }
+        if (allowed) {
+            LOCKED_ALLOWED.lazySet(counters, counters.lockedAllowed + 1)
+            if (permits != 1L) LOCKED_EXTRA.lazySet(counters, counters.lockedExtra + permits - 1)
+        } else {
+            LOCKED_REJECTED.lazySet(counters, counters.lockedRejected + 1)
+        }
+        if (nowMicros - counters.lastSeen > RECENCY_MICROS) counters.lastSeen = nowMicros
         return counters
     }
 
@@ -88,8 +102,8 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
     fun stats(queueDepth: Int): UsageStats {
         val granted = waitedGranted.sum()
         return UsageStats(
-            allowed = otherAllowed.sum() + keys.values.sumOf { it.allowed },
-            rejected = otherRejected.sum() + keys.values.sumOf { it.rejected },
+            allowed = otherAllowed.sum() + keys.values.sumOf { it.allowedCount() },
+            rejected = otherRejected.sum() + keys.values.sumOf { it.rejectedCount() },
             queued = queued.sum(),
             timedOut = timedOut.sum(),
             queueDepth = queueDepth,
@@ -101,8 +115,8 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
 
     fun keyUsage(key: String): KeyUsage {
         val c = keys[key] ?: return KeyUsage(key, 0, 0, 0)
-        val allowed = c.allowed
-        return KeyUsage(key, allowed, c.rejected, allowed + c.extraPermits)
+        val allowed = c.allowedCount()
+        return KeyUsage(key, allowed, c.rejectedCount(), allowed + c.extraPermits + c.lockedExtra)
     }
 
     private fun track(key: String): KeyCounters? {
@@ -121,8 +135,8 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
             (counters.lastSeen <= cutoff).also { forget ->
                 if (forget) {
                     counters.forgotten = true
-                    otherAllowed.add(counters.allowed)
-                    otherRejected.add(counters.rejected)
+                    otherAllowed.add(counters.allowedCount())
+                    otherRejected.add(counters.rejectedCount())
                 }
             }
         }
@@ -130,7 +144,10 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
 
     private fun micros(value: Long): Duration = Duration.ofNanos(value * 1_000)
 
-    /** One key's counts, in one object: fields updated atomically, with no adder cells to chase. */
+    /**
+     * One key's counts, in one object with no adder cells to chase: fields updated atomically,
+     * plus `locked*` fields written only under the key's bucket lock ([countLocked]).
+     */
     class KeyCounters(val owner: UsageRecorder, val key: String) {
         @Volatile
         var forgotten = false
@@ -148,7 +165,23 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         var extraPermits = 0L
 
         @Volatile
+        @JvmField
+        var lockedAllowed = 0L
+
+        @Volatile
+        @JvmField
+        var lockedRejected = 0L
+
+        @Volatile
+        @JvmField
+        var lockedExtra = 0L
+
+        @Volatile
         var lastSeen = Long.MIN_VALUE / 2
+
+        fun allowedCount(): Long = allowed + lockedAllowed
+
+        fun rejectedCount(): Long = rejected + lockedRejected
     }
 
     companion object {
@@ -157,5 +190,8 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         private val ALLOWED = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "allowed")
         private val REJECTED = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "rejected")
         private val EXTRA = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "extraPermits")
+        private val LOCKED_ALLOWED = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "lockedAllowed")
+        private val LOCKED_REJECTED = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "lockedRejected")
+        private val LOCKED_EXTRA = AtomicLongFieldUpdater.newUpdater(KeyCounters::class.java, "lockedExtra")
     }
 }
