@@ -55,13 +55,15 @@ internal class QueueingRateLimiter(
         checkRequest(permits)
         if (waiting.get() != 0 && queues[key] != null) return null
         val now = clock.nowMicros()
-        val local = localStore
-        if (local != null) {
-            // The store counts the decision in the key's entry: one map lookup in all.
-            val decision = local.tryConsumeNow(key, policy, permits, now, usage) ?: return null
-            listener.onDecision(policy, decision, 0, false)
-            return decision
-        }
+        val local = localStore ?: return consumeNowAndRecord(key, permits, now)
+        // The store counts the decision in the key's entry: one map lookup in all.
+        val decision = local.tryConsumeNow(key, policy, permits, now, usage) ?: return null
+        listener.onDecision(policy, decision, 0, false)
+        return decision
+    }
+
+    // Any other store; out of line so that the local path stays small enough to inline.
+    private fun consumeNowAndRecord(key: String, permits: Long, now: Long): Decision? {
         val decision = store.tryConsumeNow(key, policy, permits, now) ?: return null
         record(decision, permits, now, 0, false)
         return decision
