@@ -80,14 +80,25 @@ public class LocalBucketStore @JvmOverloads constructor(
         while (true) {
             val entry = entry(key, policy, nowMicros)
             if (!entry.spinLock()) return null
+            val bucket: Bucket
+            val allowed: Boolean
+            val remaining: Long
+            val retryAfter: Long
+            val resetAfter: Long
             try {
                 if (entry.removed) continue
-                val decision = entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
-                entry.usage = usage.countLocked(entry.usage, key, decision.allowed, permits, nowMicros)
-                return decision
+                bucket = entry.bucket(policy, nowMicros)
+                bucket.evaluate(nowMicros, permits, commit = true)
+                allowed = bucket.allowed
+                remaining = bucket.remaining
+                retryAfter = bucket.retryAfter
+                resetAfter = bucket.resetAfter
+                entry.usage = usage.countLocked(entry.usage, key, allowed, permits, nowMicros)
             } finally {
                 entry.release()
             }
+            // The decision is built after the lock is released: the lock is held only for the state.
+            return bucket.decision(allowed, remaining, retryAfter, resetAfter, key)
         }
     }
 

@@ -64,6 +64,13 @@ internal abstract class Bucket(val policy: LimitPolicy) {
         )
     }
 
+    /** A decision of this bucket's policy from numbers read off [evaluate]'s scratch fields. */
+    fun decision(allowed: Boolean, remaining: Long, retryAfter: Long, resetAfter: Long, key: String): Decision =
+        Decision.fromMicros(
+            allowed, remaining, policy.capacity, retryAfter, resetAfter, key,
+            if (allowed) null else DenyReason.LIMITED,
+        )
+
     /** Returns the decision [permits] would get at [now], taking nothing. */
     fun peek(now: Long, permits: Long, key: String): Decision {
         evaluate(now, permits, commit = false)
