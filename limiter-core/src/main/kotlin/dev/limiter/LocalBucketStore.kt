@@ -1,7 +1,9 @@
 package dev.limiter
 
 import dev.limiter.internal.Bucket
-import kotlinx.coroutines.sync.Mutex
+import dev.limiter.internal.BucketEntry
+import dev.limiter.internal.UsageRecorder
+import kotlinx.coroutines.yield
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicLong
@@ -31,7 +33,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     /** The most buckets kept at once; beyond it the buckets closest to idle are dropped. */
     public val maxKeys: Int = DEFAULT_MAX_KEYS,
 ) : BucketStore {
-    private val byPolicy = ConcurrentHashMap<String, ConcurrentHashMap<String, Entry>>()
+    private val byPolicy = ConcurrentHashMap<String, ConcurrentHashMap<String, BucketEntry>>()
     private val count = AtomicInteger()
     private val sweepAt = AtomicInteger(nextSweepAt(0))
     private val sweeping = AtomicInteger()
@@ -47,12 +49,12 @@ public class LocalBucketStore @JvmOverloads constructor(
     override suspend fun tryConsume(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision {
         while (true) {
             val entry = entry(key, policy, nowMicros)
-            if (!entry.mutex.tryLock()) entry.mutex.lock()
+            entry.lock()
             try {
                 if (entry.removed) continue
                 return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
-                entry.mutex.unlock()
+                entry.unlock()
             }
         }
     }
@@ -60,17 +62,43 @@ public class LocalBucketStore @JvmOverloads constructor(
     override fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): Decision? {
         while (true) {
             val entry = entry(key, policy, nowMicros)
-            var spins = 0
-            while (!entry.mutex.tryLock()) {
-                if (++spins > MAX_SPINS) return null
-                Thread.onSpinWait()
-            }
+            if (!entry.spinLock()) return null
             try {
                 if (entry.removed) continue
                 return entry.bucket(policy, nowMicros).consume(nowMicros, permits, key)
             } finally {
-                entry.mutex.unlock()
+                entry.release()
             }
+        }
+    }
+
+    /**
+     * [tryConsumeNow], counting the decision in [usage] through the counters remembered in the
+     * key's entry: the limiter's fast path, with one map lookup per decision.
+     */
+    internal fun tryConsumeNow(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long, usage: UsageRecorder): Decision? {
+        while (true) {
+            val entry = entry(key, policy, nowMicros)
+            if (!entry.spinLock()) return null
+            val bucket: Bucket
+            val allowed: Boolean
+            val remaining: Long
+            val retryAfter: Long
+            val resetAfter: Long
+            try {
+                if (entry.removed) continue
+                bucket = entry.bucket(policy, nowMicros)
+                bucket.evaluate(nowMicros, permits, commit = true)
+                allowed = bucket.allowed
+                remaining = bucket.remaining
+                retryAfter = bucket.retryAfter
+                resetAfter = bucket.resetAfter
+                entry.usage = usage.countLocked(entry.usage, key, allowed, permits, nowMicros)
+            } finally {
+                entry.release()
+            }
+            // The decision is built after the lock is released: the lock is held only for the state.
+            return bucket.decision(allowed, remaining, retryAfter, resetAfter, key)
         }
     }
 
@@ -81,12 +109,12 @@ public class LocalBucketStore @JvmOverloads constructor(
         }
         while (true) {
             val entries = lockOrder(requests, nowMicros)
-            for (entry in entries) if (!entry.mutex.tryLock()) entry.mutex.lock()
+            lockAll(entries)
             try {
                 if (entries.any { it.removed }) continue
                 return decideAll(requests, nowMicros)
             } finally {
-                for (entry in entries) entry.mutex.unlock()
+                for (entry in entries) entry.unlock()
             }
         }
     }
@@ -102,28 +130,50 @@ public class LocalBucketStore @JvmOverloads constructor(
         }
         while (true) {
             val entries = lockOrder(requests, nowMicros)
-            var locked = 0
+            if (!spinLockAll(entries)) return null
             try {
-                for (entry in entries) {
-                    var spins = 0
-                    while (!entry.mutex.tryLock()) {
-                        if (++spins > MAX_SPINS) return null
-                        Thread.onSpinWait()
-                    }
-                    locked++
-                }
                 if (entries.any { it.removed }) continue
                 return decideAll(requests, nowMicros)
             } finally {
-                for (i in 0 until locked) entries[i].mutex.unlock()
+                for (entry in entries) entry.release()
             }
         }
     }
 
+    /** Takes every entry's word, each within a brief spin; on failure holds none of them. */
+    private fun spinLockAll(entries: List<BucketEntry>): Boolean {
+        for (i in entries.indices) {
+            if (!entries[i].spinLock()) {
+                for (j in 0 until i) entries[j].release()
+                return false
+            }
+        }
+        return true
+    }
+
+    /**
+     * Locks [entries] for a suspending caller: their mutexes in order, then their words, which
+     * are taken all at once or not at all, so that no word is held across a suspension.
+     */
+    private suspend fun lockAll(entries: List<BucketEntry>) {
+        var locked = 0
+        try {
+            for (entry in entries) {
+                entry.mutex.lock()
+                locked++
+            }
+            while (!spinLockAll(entries)) yield()
+            for (entry in entries) entry.holdsMutex = true
+        } catch (e: Throwable) {
+            for (i in 0 until locked) entries[i].mutex.unlock()
+            throw e
+        }
+    }
+
     /** The distinct entries of [requests], in the one order every multi-level caller locks them in. */
-    private fun lockOrder(requests: List<BucketRequest>, now: Long): List<Entry> {
+    private fun lockOrder(requests: List<BucketRequest>, now: Long): List<BucketEntry> {
         val sorted = requests.sortedWith(REQUEST_ORDER)
-        val entries = ArrayList<Entry>(sorted.size)
+        val entries = ArrayList<BucketEntry>(sorted.size)
         for (r in sorted) {
             val entry = entry(r.key, r.policy, now)
             if (entries.none { it === entry }) entries.add(entry)
@@ -157,27 +207,27 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         val entry = byPolicy[policy.bucketIdentity]?.get(key) ?: return Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
-        entry.mutex.lock()
+        entry.lock()
         try {
             // A bucket dropped meanwhile was idle: a new one answers the same.
             return if (entry.removed) Bucket.create(policy, nowMicros).inspect(nowMicros, permits)
             else entry.bucket(policy, nowMicros).inspect(nowMicros, permits)
         } finally {
-            entry.mutex.unlock()
+            entry.unlock()
         }
     }
 
     override suspend fun reset(key: String, policy: LimitPolicy) {
         val buckets = byPolicy[policy.bucketIdentity] ?: return
         val entry = buckets[key] ?: return
-        entry.mutex.lock()
+        entry.lock()
         try {
             if (!entry.removed && buckets.remove(key, entry)) {
                 entry.removed = true
                 count.decrementAndGet()
             }
         } finally {
-            entry.mutex.unlock()
+            entry.unlock()
         }
     }
 
@@ -188,10 +238,10 @@ public class LocalBucketStore @JvmOverloads constructor(
         count.set(0)
     }
 
-    private fun entry(key: String, policy: LimitPolicy, now: Long): Entry {
+    private fun entry(key: String, policy: LimitPolicy, now: Long): BucketEntry {
         val buckets = bucketsOf(policy)
         buckets[key]?.let { return it }
-        val created = Entry(Bucket.create(policy, now))
+        val created = BucketEntry(Bucket.create(policy, now))
         val existing = buckets.putIfAbsent(key, created)
         if (existing != null) return existing
         if (count.incrementAndGet() >= sweepAt.get()) sweep(now)
@@ -202,7 +252,7 @@ public class LocalBucketStore @JvmOverloads constructor(
     @Volatile
     private var recent: PolicyBuckets? = null
 
-    private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, Entry> {
+    private fun bucketsOf(policy: LimitPolicy): ConcurrentHashMap<String, BucketEntry> {
         recent?.let { if (it.policy === policy) return it.buckets }
         val identity = policy.bucketIdentity
         val buckets = byPolicy[identity] ?: byPolicy.computeIfAbsent(identity) { ConcurrentHashMap() }
@@ -210,7 +260,7 @@ public class LocalBucketStore @JvmOverloads constructor(
         return buckets
     }
 
-    private class PolicyBuckets(val policy: LimitPolicy, val buckets: ConcurrentHashMap<String, Entry>)
+    private class PolicyBuckets(val policy: LimitPolicy, val buckets: ConcurrentHashMap<String, BucketEntry>)
 
     /** Drops idle buckets; when more than [maxKeys] stay live, also the ones closest to idle. */
     internal fun sweep(now: Long) {
@@ -244,14 +294,14 @@ public class LocalBucketStore @JvmOverloads constructor(
             while (it.hasNext()) {
                 val (key, entry) = it.next()
                 // A locked bucket is in use: not idle, whatever its numbers say.
-                if (!entry.mutex.tryLock()) continue
+                if (!entry.tryLock()) continue
                 try {
                     if (!entry.removed && drop(entry.bucket) && buckets.remove(key, entry)) {
                         entry.removed = true
                         count.decrementAndGet()
                     }
                 } finally {
-                    entry.mutex.unlock()
+                    entry.release()
                 }
             }
         }
@@ -259,27 +309,12 @@ public class LocalBucketStore @JvmOverloads constructor(
 
     override fun toString(): String = "LocalBucketStore(size=$size, maxKeys=$maxKeys)"
 
-    private class Entry(@Volatile var bucket: Bucket) {
-        val mutex = Mutex()
-
-        /** The bucket under [policy]'s numbers, carried over when they changed; call with the lock held. */
-        fun bucket(policy: LimitPolicy, now: Long): Bucket {
-            val current = bucket
-            if (current.policy === policy) return current
-            return current.under(policy, now).also { bucket = it }
-        }
-
-        @Volatile
-        var removed = false
-    }
-
     public companion object {
         /** Default bound on buckets held at once. */
         public const val DEFAULT_MAX_KEYS: Int = 1_000_000
         // Below this many buckets nothing is swept: a working set of a few thousand keys whose
         // buckets refill between calls would otherwise be dropped and rebuilt over and over.
         private const val MIN_SWEEP = 65_536
-        private const val MAX_SPINS = 256
         private val REQUEST_ORDER: Comparator<BucketRequest> =
             compareBy<BucketRequest> { it.policy.bucketIdentity }.thenBy { it.key }
     }

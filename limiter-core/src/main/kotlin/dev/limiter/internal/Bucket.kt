@@ -32,8 +32,11 @@ internal abstract class Bucket(val policy: LimitPolicy) {
     /** Microseconds until the bucket is full (or the window empty) again. */
     @JvmField var resetAfter: Long = 0
 
-    /** Permits left after the decision, exact, possibly fractional. */
+    /** Permits left after the decision, exact, possibly fractional (read through [exactTokens]). */
     @JvmField var tokens: Double = 0.0
+
+    /** Permits left after the last [evaluate], exact; an algorithm may compute it only when asked. */
+    open fun exactTokens(): Double = tokens
 
     /** Decides [permits] at [now]; takes them when [commit] and they fit. */
     abstract fun evaluate(now: Long, permits: Long, commit: Boolean)
@@ -61,6 +64,13 @@ internal abstract class Bucket(val policy: LimitPolicy) {
         )
     }
 
+    /** A decision of this bucket's policy from numbers read off [evaluate]'s scratch fields. */
+    fun decision(allowed: Boolean, remaining: Long, retryAfter: Long, resetAfter: Long, key: String): Decision =
+        Decision.fromMicros(
+            allowed, remaining, policy.capacity, retryAfter, resetAfter, key,
+            if (allowed) null else DenyReason.LIMITED,
+        )
+
     /** Returns the decision [permits] would get at [now], taking nothing. */
     fun peek(now: Long, permits: Long, key: String): Decision {
         evaluate(now, permits, commit = false)
@@ -72,7 +82,7 @@ internal abstract class Bucket(val policy: LimitPolicy) {
 
     fun inspect(now: Long, permits: Long): BucketSnapshot {
         evaluate(now, permits, commit = false)
-        return BucketSnapshot(tokens, remaining, policy.capacity, retryAfter, resetAfter)
+        return BucketSnapshot(exactTokens(), remaining, policy.capacity, retryAfter, resetAfter)
     }
 
     companion object {

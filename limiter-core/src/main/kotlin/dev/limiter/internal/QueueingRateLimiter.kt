@@ -8,6 +8,7 @@ import dev.limiter.DenyReason
 import dev.limiter.KeyScopedRateLimiter
 import dev.limiter.KeyUsage
 import dev.limiter.LimitPolicy
+import dev.limiter.LocalBucketStore
 import dev.limiter.LimiterClock
 import dev.limiter.LimiterClosedException
 import dev.limiter.LimiterListener
@@ -42,6 +43,7 @@ internal class QueueingRateLimiter(
     private val newQueue = java.util.function.Function<String, WaitQueue> { WaitQueue(agingMicros) } // one lambda, not one per join
     private val waiting = AtomicInteger()
     private val usage = UsageRecorder()
+    private val localStore = store as? LocalBucketStore
     private val blocking = BlockingRateLimiter(this)
     private val timer = WaitTimer(clock)
 
@@ -53,6 +55,15 @@ internal class QueueingRateLimiter(
         checkRequest(permits)
         if (waiting.get() != 0 && queues[key] != null) return null
         val now = clock.nowMicros()
+        val local = localStore ?: return consumeNowAndRecord(key, permits, now)
+        // The store counts the decision in the key's entry: one map lookup in all.
+        val decision = local.tryConsumeNow(key, policy, permits, now, usage) ?: return null
+        listener.onDecision(policy, decision, 0, false)
+        return decision
+    }
+
+    // Any other store; out of line so that the local path stays small enough to inline.
+    private fun consumeNowAndRecord(key: String, permits: Long, now: Long): Decision? {
         val decision = store.tryConsumeNow(key, policy, permits, now) ?: return null
         record(decision, permits, now, 0, false)
         return decision

@@ -22,20 +22,33 @@ internal class TokenBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
     override fun evaluate(now: Long, permits: Long, commit: Boolean) {
         if (now > last) {
             val elapsed = now - last
-            tokenUnits = if (elapsed >= ceilDiv(full - tokenUnits, gain)) full else tokenUnits + elapsed * gain
+            val room = full - tokenUnits
+            // Full again when elapsed * gain >= room, tested without dividing (the product
+            // may overflow only when it is certainly large enough).
+            val product = elapsed * gain
+            tokenUnits = if (elapsed >= room || Math.multiplyHigh(elapsed, gain) != 0L || product < 0 || product >= room) {
+                full
+            } else {
+                tokenUnits + product
+            }
             last = now
         }
         val lag = last - now
         val need = permits * unit
         allowed = tokenUnits >= need
         if (allowed && commit) tokenUnits -= need
-        retryAfter = if (allowed) 0 else lag + ceilDiv(need - tokenUnits, gain)
-        resetAfter = lag + ceilDiv(full - tokenUnits, gain)
-        remaining = tokenUnits / unit
-        tokens = tokenUnits.toDouble() / unit
+        retryAfter = if (allowed) 0 else lag + microsFor(need - tokenUnits)
+        resetAfter = lag + microsFor(full - tokenUnits)
+        remaining = if (unit == 1L) tokenUnits else tokenUnits / unit
     }
 
-    override fun idleAt(): Long = last + ceilDiv(full - tokenUnits, gain)
+    /** Microseconds to gain [units] (`>= 0`): a division only when a microsecond gains more than one unit. */
+    private fun microsFor(units: Long): Long = if (gain == 1L) units else (units + gain - 1) / gain
+
+    // Exact tokens are only read by inspect: computed there, not on every decision.
+    override fun exactTokens(): Double = tokenUnits.toDouble() / unit
+
+    override fun idleAt(): Long = last + microsFor(full - tokenUnits)
 
     override fun carriedTo(policy: LimitPolicy, now: Long): Bucket {
         evaluate(now, 0, commit = false)

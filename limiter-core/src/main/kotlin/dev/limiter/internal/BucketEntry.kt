@@ -1,0 +1,87 @@
+package dev.limiter.internal
+
+import dev.limiter.LimitPolicy
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.yield
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
+
+/**
+ * A key's bucket and its lock. The lock is an int field of this object, [word], taken by
+ * compare-and-set and released by a plain release store: no object to reach first, no
+ * queue. Its holder never suspends, so holding is brief; a caller that must wait suspends
+ * on [mutex] (one per entry, created on first need), which queues waiting coroutines, and
+ * then spins for the word. Everything below is read and written with the word held.
+ */
+internal class BucketEntry(@JvmField var bucket: Bucket) {
+    /** The lock word: 0 free, 1 held. */
+    @Volatile
+    @JvmField
+    var word = 0
+
+    @JvmField
+    var removed = false
+
+    /** The limiter's counters of this key, remembered to skip their map (see [UsageRecorder.countLocked]). */
+    @JvmField
+    var usage: UsageRecorder.KeyCounters? = null
+
+    @Volatile
+    private var waiters: Mutex? = null
+
+    /** Queues the coroutines that wait for this entry; created when first needed. */
+    val mutex: Mutex
+        get() = waiters ?: synchronized(this) { waiters ?: Mutex().also { waiters = it } }
+
+    /** The bucket under [policy]'s numbers, carried over when they changed; call with the lock held. */
+    fun bucket(policy: LimitPolicy, now: Long): Bucket {
+        val current = bucket
+        if (current.policy === policy) return current
+        return current.under(policy, now).also { bucket = it }
+    }
+
+    fun tryLock(): Boolean = word == 0 && WORD.compareAndSet(this, 0, 1)
+
+    /** Takes the word within a brief spin; false when another caller keeps it longer. */
+    fun spinLock(): Boolean {
+        if (WORD.compareAndSet(this, 0, 1)) return true
+        var spins = 0
+        while (!tryLock()) {
+            if (++spins > MAX_SPINS) return false
+            Thread.onSpinWait()
+        }
+        return true
+    }
+
+    fun release() = WORD.lazySet(this, 0)
+
+    /** Takes the word for a suspending caller: at once when free, else queued on [mutex]. */
+    suspend fun lock() {
+        if (WORD.compareAndSet(this, 0, 1)) return
+        val queue = mutex
+        queue.lock()
+        try {
+            while (!spinLock()) yield()
+        } catch (e: Throwable) {
+            queue.unlock()
+            throw e
+        }
+        holdsMutex = true
+    }
+
+    /** Releases what [lock] took. */
+    fun unlock() {
+        val queued = holdsMutex
+        holdsMutex = false
+        release()
+        if (queued) mutex.unlock()
+    }
+
+    /** Whether the word's holder also holds [mutex]; written with the word held. */
+    @JvmField
+    var holdsMutex = false
+
+    private companion object {
+        const val MAX_SPINS = 256
+        val WORD: AtomicIntegerFieldUpdater<BucketEntry> = AtomicIntegerFieldUpdater.newUpdater(BucketEntry::class.java, "word")
+    }
+}
