@@ -5,6 +5,7 @@ import dev.limiter.adaptive.internal.scalePolicy
 import dev.limiter.config.ConfigStore
 import dev.limiter.config.LimitsConfig
 import dev.limiter.config.ValidationReport
+import dev.limiter.config.VersionedConfig
 import dev.limiter.config.internal.ConfigFollower
 import dev.limiter.internal.EnginePlan
 import dev.limiter.internal.EngineUsage
@@ -13,6 +14,7 @@ import dev.limiter.internal.PolicyCounts
 import dev.limiter.internal.PreparedCheck
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.ConcurrentHashMap
+import java.util.function.Consumer
 
 /**
  * The engine that decides every request: resolves a caller, endpoint and address to the levels
@@ -272,8 +274,12 @@ public class RateLimits @JvmOverloads constructor(
     /**
      * Keeps this engine on [store]'s latest config, in the background, until the returned
      * handle is closed; applies the store's current version first when it has one.
+     * [onApplied], when given, is told each version right after it is in force here (on the
+     * follower's thread; it must not block), so a caller can wait for a version it published.
      */
-    public fun follow(store: ConfigStore): AutoCloseable = ConfigFollower.start(this, store)
+    @JvmOverloads
+    public fun follow(store: ConfigStore, onApplied: Consumer<VersionedConfig>? = null): AutoCloseable =
+        ConfigFollower.start(this, store, onApplied)
 
     /**
      * Scales the capacity and rate of the policies named in [policies] by [adaptive]'s factor,
@@ -344,7 +350,7 @@ public class RateLimits @JvmOverloads constructor(
         report(outcome.policy, outcome.decision, check.permits)
 
     private fun report(policy: LimitPolicy, decision: Decision, permits: Long): Decision {
-        listener.onDecision(policy, decision, 0, false)
+        listener.onDecision(policy, decision, java.time.Duration.ZERO, false)
         counts.computeIfAbsent(LevelOutcome.nameOf(policy)) { PolicyCounts() }.record(decision, permits, clock.nowMicros())
         usageTracker.record(decision.key, decision, permits)
         return decision
