@@ -12,9 +12,15 @@ import dev.limiter.internal.EngineUsage
 import dev.limiter.internal.LevelOutcome
 import dev.limiter.internal.PolicyCounts
 import dev.limiter.internal.PreparedCheck
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runBlocking
+import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
 import java.util.function.Consumer
+import kotlin.time.toKotlinDuration
 
 /**
  * The engine that decides every request: resolves a caller, endpoint and address to the levels
@@ -53,6 +59,8 @@ public class RateLimits @JvmOverloads constructor(
     private var snapshot: Snapshot = Snapshot(EnginePlan(config), limitersFor(config, emptyMap()))
     private val extraLimiters = ConcurrentHashMap<String, RateLimiter>()
     private val counts = ConcurrentHashMap<String, PolicyCounts>()
+    // Java futures run here; the coroutines are the queued requests themselves, ended by their own wait.
+    private val javaScope = CoroutineScope(Dispatchers.Default)
 
     /** The config in force now; replaced as a whole by [update]. */
     public val config: LimitsConfig get() = snapshot.plan.config
@@ -152,6 +160,44 @@ public class RateLimits @JvmOverloads constructor(
         permits: Long? = null,
         policy: LimitPolicy? = null,
     ): Decision = runBlocking { check(caller, endpoint, address, permits, policy) }
+
+    /**
+     * [checkQueued] for Java: completes with the decision once the request is granted, refused
+     * at once (over its queue's bound, or its earliest grant lies beyond [maxWait]), or has
+     * waited [maxWait]. Cancelling the future withdraws the request from its queue. A request
+     * that can be decided without waiting completes before this returns; one whose [permits]
+     * could never be granted completes exceptionally with an [IllegalArgumentException].
+     */
+    @JvmOverloads
+    public fun checkQueuedAsync(
+        caller: Caller,
+        maxWait: java.time.Duration,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+        priority: Int = 0,
+    ): CompletableFuture<Decision> {
+        val wait = maxWait.toKotlinDuration()
+        return javaScope.future(start = CoroutineStart.UNDISPATCHED) {
+            checkQueued(caller, endpoint, address, permits, policy, priority, wait)
+        }
+    }
+
+    /** Blocking form of [checkQueued] for Java callers: waits on the calling thread; same arguments as [checkQueuedAsync]. */
+    @JvmOverloads
+    public fun checkQueuedBlocking(
+        caller: Caller,
+        maxWait: java.time.Duration,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+        priority: Int = 0,
+    ): Decision {
+        val wait = maxWait.toKotlinDuration()
+        return runBlocking { checkQueued(caller, endpoint, address, permits, policy, priority, wait) }
+    }
 
     /** Blocking form of [reset] for Java callers. */
     @JvmOverloads
