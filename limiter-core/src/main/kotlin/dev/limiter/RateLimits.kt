@@ -354,6 +354,11 @@ public class RateLimits @JvmOverloads constructor(
     public fun statusBlocking(key: String, endpoint: String? = null, address: String? = null): Decision =
         runBlocking { status(key, endpoint, address) }
 
+    /** Blocking form of [status] with a [Caller] for Java callers; consumes nothing. */
+    @JvmOverloads
+    public fun statusBlocking(caller: Caller, endpoint: String?, address: String? = null, policy: LimitPolicy? = null): Decision =
+        runBlocking { status(caller, endpoint, address, policy) }
+
     /** Blocking form of [usage] for Java callers. */
     public fun usageBlocking(key: String): KeyUsage = runBlocking { usage(key) }
 

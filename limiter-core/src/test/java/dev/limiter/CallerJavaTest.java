@@ -34,7 +34,11 @@ class CallerJavaTest {
             assertTrue(limits.checkBlocking(alice, "GET /reports").isAllowed());
             assertFalse(limits.checkBlocking(alice, "GET /reports").isAllowed());
             assertTrue(limits.checkBlocking(Caller.address("192.0.2.1"), null).isAllowed());
+            Decision status = limits.statusBlocking(alice, "GET /reports");
+            assertFalse(status.isAllowed());
+            assertEquals("user:alice", status.getKey());
             limits.resetBlocking(alice);
+            assertEquals(1, limits.statusBlocking(alice, "GET /reports").getRemaining());
             assertTrue(limits.checkBlocking(alice, "GET /reports").isAllowed());
         }
     }
