@@ -36,6 +36,8 @@ public final class Quickstart {
         DefaultLimitsProxy.run();
         System.out.println("== RateLimits levels");
         EngineLevels.run();
+        System.out.println("== engine queue");
+        EngineQueue.run();
         System.out.println("== shadow mode");
         ShadowMode.run();
         System.out.println("== follow a ConfigStore");

@@ -95,6 +95,11 @@ class QuickstartTest {
                 "dev-3 from 198.51.100.7: refused by global, retry in 10 min"), section(lines, "RateLimits levels"));
 
         assertEquals(List.of(
+                "first: granted",
+                "second: granted after an hour",
+                "third: QUEUE_TIMEOUT"), section(lines, "engine queue"));
+
+        assertEquals(List.of(
                 "export 1: served",
                 "export 2: served",
                 "export 3: served, but exports would have refused it"), section(lines, "shadow mode"));
