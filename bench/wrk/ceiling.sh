@@ -35,23 +35,24 @@ if [[ "${REDIS_URL:-}" == embedded ]]; then
   sleep 1
   REDIS_URL=redis://127.0.0.1:16398
 fi
-redis_calls() { redis-cli -p 16398 INFO commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_/ && $0 !~ /cmdstat_(info|ping|hello|client|command|script)/ {s+=$3} END {print s+0}'; }
+# Script calls (EVALSHA/EVAL: one per decision or batch) and all data commands, from INFO commandstats.
+redis_calls() { redis-cli -p 16398 INFO commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_(evalsha|eval):/ {e+=$3} /^cmdstat_/ && $0 !~ /cmdstat_(info|ping|hello|client|command|script)/ {s+=$3} END {print e+0, s+0}'; }
 
 run() { # label, build dir, limits file
   local label="$1" dir="$2" limits="$3" log jfr
-  log="$out/$label.log"; jfr="$out/$label.jfr"
+  log="$out/${label//\//-}.log"; jfr="$out/${label//\//-}.jfr"
   (cd "$dir" && PORT="$PORT" LIMITS_FILE="$limits" REDIS_URL="${REDIS_URL:-}" ADMIN_TOKEN=bench-token-0123456789 \
     java -Xms256m -Xmx512m -cp "bench/target/classes:$(cat bench/target/bench.classpath)" dev.limiter.portal.PortalDemoKt >"$log" 2>&1) &
   local pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.2; done
   local jpid; jpid=$(pgrep -f "PortalDemoKt" | head -1)
   wrk -t2 -c64 -d5s -s bench/wrk/keys.lua "http://127.0.0.1:$PORT" >/dev/null
-  local calls0=0; [[ -n "$redis_pid" ]] && calls0=$(redis_calls)
+  local calls0="0 0"; [[ -n "$redis_pid" ]] && calls0=$(redis_calls)
   jcmd "$jpid" JFR.start name=alloc settings=none +jdk.ThreadAllocationStatistics#enabled=true +jdk.ThreadAllocationStatistics#period=everyChunk >/dev/null 2>&1 || \
     jcmd "$jpid" JFR.start name=alloc >/dev/null
   local result; result=$(wrk -t2 -c64 -d"${SECONDS_RUN}s" -s bench/wrk/keys.lua "http://127.0.0.1:$PORT" | grep '^RESULT' || true)
   jcmd "$jpid" JFR.stop name=alloc filename="$jfr" >/dev/null
-  local calls1=0; [[ -n "$redis_pid" ]] && calls1=$(redis_calls)
+  local calls1="0 0"; [[ -n "$redis_pid" ]] && calls1=$(redis_calls)
   local requests rps
   requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
   rps=$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$result")
@@ -67,8 +68,10 @@ for e in ev:
 print(sum(last[t]-first[t] for t in last))')
   local per_request=$(( bytes / (requests > 0 ? requests : 1) ))
   local cmds="-"
-  [[ -n "$redis_pid" ]] && cmds=$(python3 -c "print(round(($calls1-$calls0)/max(1,$requests),2))")
-  printf '%-22s %10s req/s  %8s B/request  %5s Redis commands/request\n' "$label" "$rps" "$per_request" "$cmds"
+  [[ -n "$redis_pid" ]] && cmds=$(python3 -c "
+a0,b0='$calls0'.split(); a1,b1='$calls1'.split(); n=max(1,$requests)
+print(f'{(int(a1)-int(a0))/n:.2f} scripts, {(int(b1)-int(b0))/n:.2f} commands')")
+  printf '%-22s %10s req/s  %8s B/request  %s per request\n' "$label" "$rps" "$per_request" "$cmds"
   kill "$pid" 2>/dev/null; pkill -f PortalDemoKt 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   sleep 1
 }

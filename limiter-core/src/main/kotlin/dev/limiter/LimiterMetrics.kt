@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry
 import io.micrometer.core.instrument.Tags
 import io.micrometer.core.instrument.Timer
 import kotlinx.coroutines.runBlocking
+import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.function.BooleanSupplier
 
@@ -35,7 +35,7 @@ public class LimiterMetrics @JvmOverloads constructor(
     private val timers = ConcurrentHashMap<String, Timer>()
     private val depths = ConcurrentHashMap<String, AtomicInteger>()
 
-    override fun onDecision(policy: LimitPolicy, decision: Decision, waitedMicros: Long, queued: Boolean) {
+    override fun onDecision(policy: LimitPolicy, decision: Decision, waited: Duration, queued: Boolean) {
         val name = tagOf(policy)
         val outcome = when {
             decision.shadowDenied -> "shadow_rejected"
@@ -53,7 +53,7 @@ public class LimiterMetrics @JvmOverloads constructor(
         timers.computeIfAbsent(name) { p ->
             Timer.builder(ACQUIRE_LATENCY).description("Time a request waited for its permits")
                 .tags("policy", p).register(registry)
-        }.record(waitedMicros.coerceAtLeast(0), TimeUnit.MICROSECONDS)
+        }.record(waited)
     }
 
     override fun onQueueDepth(policy: LimitPolicy, depth: Int) {

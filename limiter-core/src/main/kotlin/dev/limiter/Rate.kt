@@ -11,7 +11,8 @@ import java.time.Duration
 public class Rate private constructor(
     /** Permits per [period]; always at least 1. */
     public val amount: Long,
-    /** Length of the period in microseconds; always at least 1. */
+    /** Length of the period in microseconds; always at least 1. Kotlin-only: Java reads [period]. */
+    @get:JvmSynthetic
     public val periodMicros: Long,
 ) {
     /** The period as a [Duration]. */

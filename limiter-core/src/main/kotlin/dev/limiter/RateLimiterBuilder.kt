@@ -57,21 +57,3 @@ public class RateLimiterBuilder internal constructor(private val policy: LimitPo
         public const val DEFAULT_MAX_QUEUE_SIZE: Int = 10_000
     }
 }
-
-/**
- * Receives every decision a limiter makes; how metrics are fed without coupling the core to
- * a metrics library. Implementations must be fast and must not throw.
- */
-public interface LimiterListener {
-    /** Called once per decided request; [waitedMicros] is 0 for requests that did not queue. */
-    public fun onDecision(policy: LimitPolicy, decision: Decision, waitedMicros: Long, queued: Boolean) {}
-
-    /** Called when the number of waiters changes. */
-    public fun onQueueDepth(policy: LimitPolicy, depth: Int) {}
-
-    public companion object {
-        /** A listener that ignores everything. */
-        @JvmField
-        public val NONE: LimiterListener = object : LimiterListener {}
-    }
-}

@@ -5,14 +5,22 @@ import dev.limiter.adaptive.internal.scalePolicy
 import dev.limiter.config.ConfigStore
 import dev.limiter.config.LimitsConfig
 import dev.limiter.config.ValidationReport
+import dev.limiter.config.VersionedConfig
 import dev.limiter.config.internal.ConfigFollower
 import dev.limiter.internal.EnginePlan
 import dev.limiter.internal.EngineUsage
 import dev.limiter.internal.LevelOutcome
 import dev.limiter.internal.PolicyCounts
 import dev.limiter.internal.PreparedCheck
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runBlocking
+import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
+import java.util.function.Consumer
+import kotlin.time.toKotlinDuration
 
 /**
  * The engine that decides every request: resolves a caller, endpoint and address to the levels
@@ -51,6 +59,8 @@ public class RateLimits @JvmOverloads constructor(
     private var snapshot: Snapshot = Snapshot(EnginePlan(config), limitersFor(config, emptyMap()))
     private val extraLimiters = ConcurrentHashMap<String, RateLimiter>()
     private val counts = ConcurrentHashMap<String, PolicyCounts>()
+    // Java futures run here; the coroutines are the queued requests themselves, ended by their own wait.
+    private val javaScope = CoroutineScope(Dispatchers.Default)
 
     /** The config in force now; replaced as a whole by [update]. */
     public val config: LimitsConfig get() = snapshot.plan.config
@@ -150,6 +160,44 @@ public class RateLimits @JvmOverloads constructor(
         permits: Long? = null,
         policy: LimitPolicy? = null,
     ): Decision = runBlocking { check(caller, endpoint, address, permits, policy) }
+
+    /**
+     * [checkQueued] for Java: completes with the decision once the request is granted, refused
+     * at once (over its queue's bound, or its earliest grant lies beyond [maxWait]), or has
+     * waited [maxWait]. Cancelling the future withdraws the request from its queue. A request
+     * that can be decided without waiting completes before this returns; one whose [permits]
+     * could never be granted completes exceptionally with an [IllegalArgumentException].
+     */
+    @JvmOverloads
+    public fun checkQueuedAsync(
+        caller: Caller,
+        maxWait: java.time.Duration,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+        priority: Int = 0,
+    ): CompletableFuture<Decision> {
+        val wait = maxWait.toKotlinDuration()
+        return javaScope.future(start = CoroutineStart.UNDISPATCHED) {
+            checkQueued(caller, endpoint, address, permits, policy, priority, wait)
+        }
+    }
+
+    /** Blocking form of [checkQueued] for Java callers: waits on the calling thread; same arguments as [checkQueuedAsync]. */
+    @JvmOverloads
+    public fun checkQueuedBlocking(
+        caller: Caller,
+        maxWait: java.time.Duration,
+        endpoint: String? = null,
+        address: String? = null,
+        permits: Long? = null,
+        policy: LimitPolicy? = null,
+        priority: Int = 0,
+    ): Decision {
+        val wait = maxWait.toKotlinDuration()
+        return runBlocking { checkQueued(caller, endpoint, address, permits, policy, priority, wait) }
+    }
 
     /** Blocking form of [reset] for Java callers. */
     @JvmOverloads
@@ -272,8 +320,12 @@ public class RateLimits @JvmOverloads constructor(
     /**
      * Keeps this engine on [store]'s latest config, in the background, until the returned
      * handle is closed; applies the store's current version first when it has one.
+     * [onApplied], when given, is told each version right after it is in force here (on the
+     * follower's thread; it must not block), so a caller can wait for a version it published.
      */
-    public fun follow(store: ConfigStore): AutoCloseable = ConfigFollower.start(this, store)
+    @JvmOverloads
+    public fun follow(store: ConfigStore, onApplied: Consumer<VersionedConfig>? = null): AutoCloseable =
+        ConfigFollower.start(this, store, onApplied)
 
     /**
      * Scales the capacity and rate of the policies named in [policies] by [adaptive]'s factor,
@@ -301,6 +353,11 @@ public class RateLimits @JvmOverloads constructor(
     @JvmOverloads
     public fun statusBlocking(key: String, endpoint: String? = null, address: String? = null): Decision =
         runBlocking { status(key, endpoint, address) }
+
+    /** Blocking form of [status] with a [Caller] for Java callers; consumes nothing. */
+    @JvmOverloads
+    public fun statusBlocking(caller: Caller, endpoint: String?, address: String? = null, policy: LimitPolicy? = null): Decision =
+        runBlocking { status(caller, endpoint, address, policy) }
 
     /** Blocking form of [usage] for Java callers. */
     public fun usageBlocking(key: String): KeyUsage = runBlocking { usage(key) }
@@ -344,7 +401,7 @@ public class RateLimits @JvmOverloads constructor(
         report(outcome.policy, outcome.decision, check.permits)
 
     private fun report(policy: LimitPolicy, decision: Decision, permits: Long): Decision {
-        listener.onDecision(policy, decision, 0, false)
+        listener.onDecision(policy, decision, java.time.Duration.ZERO, false)
         counts.computeIfAbsent(LevelOutcome.nameOf(policy)) { PolicyCounts() }.record(decision, permits, clock.nowMicros())
         usageTracker.record(decision.key, decision, permits)
         return decision

@@ -139,7 +139,7 @@ class RateLimiterJavaTest {
         AtomicInteger depth = new AtomicInteger();
         LimiterListener listener = new LimiterListener() {
             @Override
-            public void onDecision(LimitPolicy policy, Decision decision, long waitedMicros, boolean queued) {
+            public void onDecision(LimitPolicy policy, Decision decision, Duration waited, boolean queued) {
                 seen.add(decision.isAllowed());
             }
 

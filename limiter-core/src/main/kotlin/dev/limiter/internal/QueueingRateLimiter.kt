@@ -282,7 +282,7 @@ internal class QueueingRateLimiter(
 
     private fun record(decision: Decision, permits: Long, now: Long, waited: Long, queued: Boolean) {
         usage.record(decision, permits, now, waited, queued)
-        listener.onDecision(policy, decision, waited, queued)
+        listener.onDecision(policy, decision, LimiterListener.waited(waited), queued)
     }
 
     private fun checkRequest(permits: Long) {

@@ -22,10 +22,12 @@ class AdaptiveJavaTest {
     @Test
     void javaBuildsAdaptiveLimitsAndReadsTheFactor() throws Exception {
         MockClock clock = new MockClock();
+        // snippet:java-adaptive-in-code
         LatencySignal latency = LoadSignal.latency(Duration.ofMillis(250), LoadSignal.DEFAULT_WINDOW, clock);
         LoadSignal hot = () -> 0.95; // stands in for LoadSignal.cpu() on a busy machine
         AdaptiveSettings settings = new AdaptiveSettings(0.8, 0.6, 0.25, 0.75, 0.05, Duration.ofSeconds(1));
         AdaptiveLimits adaptive = new AdaptiveLimits(LoadSignal.max(hot, latency), settings, clock);
+        // end-snippet
 
         List<FactorChange> changes = new ArrayList<>();
         adaptive.addListener(changes::add);

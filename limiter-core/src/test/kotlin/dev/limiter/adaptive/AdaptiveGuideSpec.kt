@@ -20,6 +20,7 @@ class AdaptiveGuideSpec : FunSpec({
         val clock = MockClock()
         val registry = SimpleMeterRegistry()
         val limits = RateLimits(LimitsConfig.parse(File("../docs/examples/adaptive.yaml").readText()), clock = clock)
+        // snippet:adaptive-in-code
         val latency = LoadSignal.latency(target = Duration.ofMillis(250), clock = clock)
         val adaptive = AdaptiveLimits(
             LoadSignal.max(LoadSignal.cpu(), latency),
@@ -29,6 +30,7 @@ class AdaptiveGuideSpec : FunSpec({
         limits.adapt(adaptive, setOf("free"))
         AdaptiveMetrics(adaptive).bindTo(registry)
         adaptive.addListener { change -> println("limits now at ${change.to}: ${change.reason}") }
+        // end-snippet
         repeat(100) { adaptive.recordResponse(Duration.ofMillis(400), failed = false) }
         clock.advance(Duration.ofSeconds(1))
         adaptive.factor shouldBe 0.75 // p90 of 400 ms is 1.6 targets
@@ -36,9 +38,11 @@ class AdaptiveGuideSpec : FunSpec({
 
     test("adaptive limits from the config's adaptive section") {
         val yaml = File("../docs/examples/adaptive.yaml").readText()
+        // snippet:adaptive-from-config
         val config = LimitsConfig.parse(yaml)
         val limits = RateLimits(config)
         config.adaptive?.let { section -> limits.adapt(section.createLimits(), section.policies) }
+        // end-snippet
         config.adaptive!!.policies shouldBe setOf("free")
     }
 

@@ -13,6 +13,7 @@ import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import org.slf4j.LoggerFactory
 import java.util.concurrent.atomic.AtomicLong
+import java.util.function.Consumer
 
 /**
  * Keeps a [RateLimits] on a [ConfigStore]'s latest version until closed.
@@ -27,6 +28,7 @@ internal class ConfigFollower private constructor(
     private val limits: RateLimits,
     private val store: ConfigStore,
     private val retryMillis: Long,
+    private val onApplied: Consumer<VersionedConfig>?,
 ) : AutoCloseable {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val applied = AtomicLong(0)
@@ -59,7 +61,17 @@ internal class ConfigFollower private constructor(
         val previous = applied.getAndAccumulate(version.version, ::maxOf)
         if (version.version <= previous) return
         limits.update(version.config)
+        onApplied?.let { notify(it, version) }
         log.info("limits config version {} applied (published by {} at {})", version.version, version.author ?: "unknown", version.publishedAt)
+    }
+
+    // A listener that throws must not stop the follower: the version is in force either way.
+    private fun notify(listener: Consumer<VersionedConfig>, version: VersionedConfig) {
+        try {
+            listener.accept(version)
+        } catch (e: Exception) {
+            log.warn("listener of applied limits config versions failed on version {}", version.version, e)
+        }
     }
 
     private fun failed(e: Exception) {
@@ -82,7 +94,11 @@ internal class ConfigFollower private constructor(
         private val log = LoggerFactory.getLogger(ConfigFollower::class.java)
         private const val RETRY_MILLIS = 1_000L
 
-        fun start(limits: RateLimits, store: ConfigStore, retryMillis: Long = RETRY_MILLIS): ConfigFollower =
-            ConfigFollower(limits, store, retryMillis).start()
+        fun start(
+            limits: RateLimits,
+            store: ConfigStore,
+            onApplied: Consumer<VersionedConfig>? = null,
+            retryMillis: Long = RETRY_MILLIS,
+        ): ConfigFollower = ConfigFollower(limits, store, retryMillis, onApplied).start()
     }
 }

@@ -10,6 +10,7 @@ import dev.limiter.RateLimiter
 import io.ktor.server.application.Application
 import io.ktor.util.AttributeKey
 import io.micrometer.core.instrument.MeterRegistry
+import java.time.Duration
 
 /** The one `policy` tag every inline policy's metrics carry. */
 const val INLINE_METRIC_TAG: String = "inline"
@@ -64,8 +65,8 @@ class InlinePolicies(
 
     /** Reports every inline decision under the single policy tag [INLINE_METRIC_TAG]. */
     private class InlineTagged(private val metrics: LimiterListener) : LimiterListener {
-        override fun onDecision(policy: LimitPolicy, decision: Decision, waitedMicros: Long, queued: Boolean) =
-            metrics.onDecision(policy.named(INLINE_METRIC_TAG), decision, waitedMicros, queued)
+        override fun onDecision(policy: LimitPolicy, decision: Decision, waited: Duration, queued: Boolean) =
+            metrics.onDecision(policy.named(INLINE_METRIC_TAG), decision, waited, queued)
 
         override fun onQueueDepth(policy: LimitPolicy, depth: Int) = metrics.onQueueDepth(policy.named(INLINE_METRIC_TAG), depth)
     }

@@ -34,6 +34,18 @@ public final class Quickstart {
         ValidateConfig.run();
         System.out.println("== @DefaultLimits");
         DefaultLimitsProxy.run();
+        System.out.println("== RateLimits levels");
+        EngineLevels.run();
+        System.out.println("== engine queue");
+        EngineQueue.run();
+        System.out.println("== shadow mode");
+        ShadowMode.run();
+        System.out.println("== follow a ConfigStore");
+        FollowConfig.run();
+        System.out.println("== adaptive limits");
+        AdaptiveLoad.run();
+        System.out.println("== usage and top keys");
+        UsageReport.run();
     }
 
     private static void quotaHeaders() {

@@ -82,6 +82,47 @@ class QuickstartTest {
                 "report for dev-42",
                 "third report refused, retry in 30 min",
                 "r-1: done"), section(lines, "@DefaultLimits"));
+
+        assertEquals(List.of(
+                "dev-1 from 192.0.2.1: allowed by free, 2 left",
+                "dev-1 from 192.0.2.1: allowed by free, 1 left",
+                "dev-1 from 192.0.2.1: allowed by free, 0 left",
+                "dev-1 from 192.0.2.1: refused by free, retry in 20 min",
+                "dev-2 from 192.0.2.1: allowed by free, 2 left",
+                "dev-2 from 192.0.2.1: refused by per-ip, retry in 15 min",
+                "dev-3 from 198.51.100.7: allowed by free, 2 left",
+                "dev-3 from 198.51.100.7: allowed by free, 1 left",
+                "dev-3 from 198.51.100.7: refused by global, retry in 10 min"), section(lines, "RateLimits levels"));
+
+        assertEquals(List.of(
+                "first: granted",
+                "second: granted after an hour",
+                "third: QUEUE_TIMEOUT"), section(lines, "engine queue"));
+
+        assertEquals(List.of(
+                "export 1: served",
+                "export 2: served",
+                "export 3: served, but exports would have refused it"), section(lines, "shadow mode"));
+
+        assertEquals(List.of(
+                "version 1 in force, dev-1 holds 2",
+                "published version 2",
+                "stale publish refused, the store is at version 2",
+                "version 2 in force, dev-2 holds 5"), section(lines, "follow a ConfigStore"));
+
+        assertEquals(List.of(
+                "at start: free holds 40",
+                "after 1 s: factor 0.750, free holds 30",
+                "after 2 s: factor 0.562, free holds 22",
+                "after 3 s: factor 0.562, free holds 22",
+                "after 4 s: factor 0.612, free holds 24",
+                "after 5 s: factor 0.662, free holds 26",
+                "last change: load 0.300 below low 0.6: factor 0.612 -> 0.662"), section(lines, "adaptive limits"));
+
+        assertEquals(List.of(
+                "dev-busy: 3 allowed, 2 refused",
+                "top: dev-busy with 3 permits",
+                "top: dev-calm with 2 permits"), section(lines, "usage and top keys"));
     }
 
     @Test
