@@ -58,7 +58,7 @@ internal class QueueingRateLimiter(
         val local = localStore ?: return consumeNowAndRecord(key, permits, now)
         // The store counts the decision in the key's entry: one map lookup in all.
         val decision = local.tryConsumeNow(key, policy, permits, now, usage) ?: return null
-        listener.onDecision(policy, decision, 0, false)
+        listener.onDecision(policy, decision, java.time.Duration.ZERO, false)
         return decision
     }
 
