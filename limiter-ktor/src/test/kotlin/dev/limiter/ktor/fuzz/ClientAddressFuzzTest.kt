@@ -3,7 +3,7 @@ package dev.limiter.ktor.fuzz
 import com.code_intelligence.jazzer.api.FuzzedDataProvider
 import com.code_intelligence.jazzer.junit.FuzzTest
 import dev.limiter.ktor.internal.ClientAddress
-import dev.limiter.ktor.internal.IpRange
+import dev.limiter.config.internal.CidrRange
 
 /**
  * Fuzzes what the plugin reads from headers a caller writes: `Forwarded` and
@@ -28,8 +28,8 @@ class ClientAddressFuzzTest {
     fun ipRange(data: FuzzedDataProvider) {
         val text = data.consumeString(100)
         val probe = data.consumeRemainingAsString()
-        val range = IpRange.parseOrNull(text) ?: return
+        val range = CidrRange.parse(text) ?: return
         range.contains(probe)
-        check(IpRange.parseOrNull(range.toString())?.toString() == range.toString()) { "'$text' gave $range, which does not read back" }
+        check(CidrRange.parse(range.toString())?.toString() == range.toString()) { "'$text' gave $range, which does not read back" }
     }
 }
