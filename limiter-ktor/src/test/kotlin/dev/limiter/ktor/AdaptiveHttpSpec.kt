@@ -1,5 +1,9 @@
 package dev.limiter.ktor
 
+import ch.qos.logback.classic.Level
+import ch.qos.logback.classic.Logger
+import ch.qos.logback.classic.spi.ILoggingEvent
+import ch.qos.logback.core.read.ListAppender
 import dev.limiter.adaptive.AdaptiveLimits
 import dev.limiter.adaptive.AdaptiveSettings
 import dev.limiter.adaptive.LoadSignal
@@ -24,6 +28,7 @@ import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
+import org.slf4j.LoggerFactory
 import java.time.Duration
 
 /**
@@ -69,7 +74,12 @@ class AdaptiveHttpSpec : FunSpec({
         // One load per second: calm, six seconds hot, then calm again.
         val loads = listOf(0.3) + List(6) { 0.95 } + List(16) { 0.3 }
         val signal = LoadSignal { loads[(((clock.nowNanos() - start) / 1_000_000_000L).toInt() - 1).coerceIn(0, loads.size - 1)] }
-        adaptiveApp(clock, registry, adaptive = null) {
+        val logger = LoggerFactory.getLogger(AdaptiveLimits::class.java) as Logger
+        val log = ListAppender<ILoggingEvent>().apply { start() }
+        val level = logger.level
+        logger.level = Level.INFO
+        logger.addAppender(log)
+        try { adaptiveApp(clock, registry, adaptive = null) {
             startApplication()
             application.rateLimitEngine.adapt(AdaptiveLimits(signal, AdaptiveSettings(), clock), setOf("free"))
             val sampler = DashboardSampler(registry, { "primary" }, { emptyList() }, 1.0)
@@ -110,6 +120,12 @@ class AdaptiveHttpSpec : FunSpec({
             val health = Json.parseToJsonElement(client.get("/health").bodyAsText()).jsonObject["adaptive"]!!.jsonObject
             health["reason"]!!.jsonPrimitive.content shouldContain "below low 0.6: factor 0.950 -> 1.000"
         }
+        } finally {
+            logger.detachAppender(log)
+            logger.level = level
+        }
+        // Each change logged once, however many calls, scrapes and health reads saw it: 5 down, 15 up.
+        log.list.map { it.formattedMessage }.filter { it.startsWith("adaptive limits:") }.size shouldBe 20
     }
 
     test("the config's adaptive section is applied by the plugin's engine, and the plugin's own timings feed the latency signal") {
