@@ -48,6 +48,7 @@ public val RateLimiting: ApplicationPlugin<RateLimitingConfig> =
         application.attributes.put(EnforcerKey, enforcer)
         ConfigFollowing.install(application, enforcer, pluginConfig.configStore) // cfgstore: engine follows the config store
         application.routing { install(RateLimitInterceptors) { this.enforcer = enforcer } }
+        enforcer.adaptive.keepCurrent(application)
         onCall { call -> enforcer.adaptive.started(call) }
         on(ResponseSent) { call -> enforcer.adaptive.responded(call) }
         application.monitor.subscribe(ApplicationStopped) { enforcer.close() }

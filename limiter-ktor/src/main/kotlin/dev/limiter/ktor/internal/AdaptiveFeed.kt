@@ -11,8 +11,14 @@ import kotlinx.serialization.json.add
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
 import kotlinx.serialization.json.putJsonArray
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 import java.time.Duration
 import java.util.Locale
+import kotlin.time.toKotlinDuration
 
 /**
  * The plugin's side of adaptive limits: it times every response for the latency and
@@ -30,6 +36,20 @@ internal class AdaptiveFeed(private val engine: RateLimits, private val registry
 
     init {
         bindGauge()
+    }
+
+    /**
+     * Reads the factor every interval in [scope], so that it moves (and is logged) with no
+     * traffic at all: otherwise a quiet service would take one step per read after a spike,
+     * and `/health` would show a factor that no longer holds. Waits in real time, between
+     * reads of whichever adaptive limits the engine has then.
+     */
+    fun keepCurrent(scope: CoroutineScope): Job = scope.launch {
+        while (isActive) {
+            val adaptive = engine.adaptive
+            adaptive?.factor
+            delay((adaptive?.settings?.interval ?: Duration.ofSeconds(1)).toKotlinDuration())
+        }
     }
 
     /** Marks the start of [call]'s own work: now. */
