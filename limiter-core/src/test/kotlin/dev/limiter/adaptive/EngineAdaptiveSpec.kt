@@ -13,6 +13,7 @@ import io.kotest.matchers.types.shouldBeSameInstanceAs
 import io.kotest.matchers.types.shouldNotBeSameInstanceAs
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.test.runTest
 import java.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -95,11 +96,17 @@ class EngineAdaptiveSpec : FunSpec({
             val queue = limits.limiter("free")
             repeat(4) { limits.check("k").allowed.shouldBeTrue() }
 
-            // Six waiters over an empty bucket: served over seconds while the factor steps down each second.
-            val decisions = (1..6).map { async { limits.checkQueued(Caller.apiKey("k"), maxWait = 30.seconds) } }.awaitAll()
+            // Twelve waiters over an empty bucket, three joining every 0.7 s: they join under
+            // different factors and wait while it steps down each second (0.75, 0.562, ...).
+            val decisions = (0 until 12).map { i ->
+                async {
+                    delay((i / 3) * 700L)
+                    limits.checkQueued(Caller.apiKey("k"), maxWait = 30.seconds)
+                }
+            }.awaitAll()
 
             decisions.all { it.allowed } shouldBe true
-            decisions.last().limit shouldBe 1 // served at factor 0.25 or less: floor(4 * f) = 1
+            decisions.last().limit shouldBe 1 // served at the floor: floor(4 * 0.25) = 1
             limits.limiter("free") shouldBeSameInstanceAs queue
             queue.policy shouldBe config.policies.getValue("free") // the configured numbers; the store scales
             limits.close()

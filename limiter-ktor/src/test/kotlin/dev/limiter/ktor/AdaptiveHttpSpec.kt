@@ -30,6 +30,11 @@ import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import org.slf4j.LoggerFactory
 import java.time.Duration
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeout
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * Adaptive limits through real HTTP: a scripted load moves the factor, and what the plugin
@@ -151,6 +156,41 @@ class AdaptiveHttpSpec : FunSpec({
             client.hit("/hello", "k2").headers["X-RateLimit-Adaptive-Factor"] shouldBe "0.750"
             val health = Json.parseToJsonElement(client.get("/health").bodyAsText()).jsonObject["adaptive"]!!.jsonObject
             health["reason"]!!.jsonPrimitive.content shouldBe "load 2.000 above high 0.8: factor 1.000 -> 0.750"
+        }
+    }
+
+    test("calls waiting in queue mode keep waiting while the factor moves, and are served") {
+        val clock = MockClock()
+        val registry = PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
+        limitedApp(
+            clock,
+            configure = { meterRegistry = registry },
+            routes = { queued(QueueMode(maxWait = 60.seconds)) { get("/queued") { call.respondText("served") } } },
+        ) {
+            startApplication()
+            application.rateLimitEngine.adapt(AdaptiveLimits({ 0.95 }, AdaptiveSettings(), clock), setOf("small"))
+            repeat(3) { client.hit("/queued", "k").status shouldBe HttpStatusCode.OK } // the bucket of 3 is empty
+            suspend fun awaitDepth(depth: Double) = withTimeout(5.seconds) {
+                while (registry.find("limiter.queue.depth").gauges().sumOf { it.value() } != depth) delay(10)
+            }
+            coroutineScope {
+                // Three join at factor 0.75, three more a second later at 0.562, while the first still wait.
+                clock.advance(Duration.ofSeconds(1))
+                val first = (1..3).map { async { client.hit("/queued", "k") } }
+                awaitDepth(2.0) // one took the token of the past second
+                clock.advance(Duration.ofSeconds(1))
+                val second = (1..3).map { async { client.hit("/queued", "k") } }
+                awaitDepth(5.0)
+                val waiting = first + second
+                withTimeout(20.seconds) {
+                    while (waiting.any { !it.isCompleted }) {
+                        clock.advance(Duration.ofSeconds(1))
+                        delay(20)
+                    }
+                }
+                waiting.map { it.await().status } shouldBe List(6) { HttpStatusCode.OK }
+                waiting.map { it.await().headers["X-RateLimit-Adaptive-Factor"]!!.toDouble() < 1.0 } shouldBe List(6) { true }
+            }
         }
     }
 })
