@@ -55,8 +55,11 @@ public class RateLimits @JvmOverloads constructor(
 
     private val adaptation = EngineAdaptation(clock).apply { configure(config.adaptive) }
 
+    /** Scales a policy by the factor in force; one object, so that checks allocate no reference to it. */
+    private val scale: (LimitPolicy) -> LimitPolicy = adaptation::scale
+
     /** What the policies' limiters decide on: [store], with adaptive policies scaled at each call. */
-    private val limiterStore: BucketStore = ScalingStore(store, adaptation::scale)
+    private val limiterStore: BucketStore = ScalingStore(store, scale)
 
     @Volatile
     private var snapshot: Snapshot = Snapshot(EnginePlan(config), limitersFor(config, emptyMap()))
@@ -269,7 +272,7 @@ public class RateLimits @JvmOverloads constructor(
     @JvmSynthetic
     public suspend fun status(caller: Caller, endpoint: String? = null, address: String? = null, policy: LimitPolicy? = null): Decision {
         // Resolved without prepare(): a status read is not a decision, so nothing is counted.
-        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, adaptation::scale)
+        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, scale)
         check.immediate?.let { return it }
         val now = clock.nowMicros()
         val decisions = check.requests.map { r ->
@@ -343,7 +346,7 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     private fun prepare(caller: Caller, endpoint: String?, address: String?, permits: Long?, policy: LimitPolicy?): PreparedCheck {
-        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, adaptation::scale)
+        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, scale)
         // List decisions are decisions too: a deny-listed one is counted and reported like any
         // other; an allow-listed one decided no level, so only usage counts it.
         check.immediate?.let {
