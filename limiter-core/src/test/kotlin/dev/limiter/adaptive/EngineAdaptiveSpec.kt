@@ -112,4 +112,29 @@ class EngineAdaptiveSpec : FunSpec({
             limits.close()
         }
     }
+
+    test("with calls spread over every window and the factor moving mid-run, no window admits more than its scaled limit") {
+        runTest {
+            val clock = MockClock()
+            val start = clock.nowNanos()
+            val loads = List(3) { 0.3 } + List(6) { 0.95 } + List(8) { 0.3 }
+            val signal = LoadSignal { loads[((clock.nowNanos() - start) / 1_000_000_000L).toInt().coerceIn(0, loads.size - 1)] }
+            val limits = RateLimits(LimitsConfig.parse(yaml(150, null)), clock = clock)
+            val adaptive = AdaptiveLimits(signal, AdaptiveSettings(), clock)
+            limits.adapt(adaptive, setOf("free"))
+            val admitted = IntArray(loads.size)
+            val factors = DoubleArray(loads.size)
+            for (ms in 0 until loads.size * 1000) {
+                val second = ms / 1000
+                if (ms % 1000 == 0) factors[second] = adaptive.factor // moves only on the window's boundary (interval 1 s)
+                // Two keys, a call every millisecond each: 1,000 a second per key, the factor read mid-window.
+                if (limits.check("key-0").allowed) admitted[second]++
+                if (limits.check("key-1").allowed) admitted[second]++
+                clock.advance(Duration.ofMillis(1))
+            }
+            admitted.indices.forEach { s -> (admitted[s] <= 2 * 150) shouldBe true }
+            admitted.toList() shouldBe factors.map { 2 * (150 * Math.round(it * 1000) / 1000).toInt() }
+            factors.min() shouldBe 0.25
+        }
+    }
 })
