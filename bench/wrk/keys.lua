@@ -1,8 +1,8 @@
--- wrk script: every request carries one of 12,000 API keys, rotated round-robin.
+-- wrk script: every request carries one of 12,000 API keys (WRK_KEYS, env), rotated round-robin.
 -- Each wrk thread starts at a different offset so threads do not hit the same key at once.
 -- PACE_MS (env) turns on pacing: every connection waits that many milliseconds after each
 -- response before its next request (wrk 4 has no -R; see run.sh for how the rate is set).
-local keys = 12000
+local keys = tonumber(os.getenv("WRK_KEYS") or "12000")
 local counter = 0
 local pace = tonumber(os.getenv("PACE_MS") or "0")
 local path = os.getenv("WRK_PATH") or "/resource"

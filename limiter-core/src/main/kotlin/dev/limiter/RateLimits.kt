@@ -1,17 +1,18 @@
 package dev.limiter
 
 import dev.limiter.adaptive.AdaptiveLimits
-import dev.limiter.adaptive.internal.scalePolicy
 import dev.limiter.config.ConfigStore
 import dev.limiter.config.LimitsConfig
 import dev.limiter.config.ValidationReport
 import dev.limiter.config.VersionedConfig
 import dev.limiter.config.internal.ConfigFollower
 import dev.limiter.internal.EnginePlan
+import dev.limiter.internal.EngineAdaptation
 import dev.limiter.internal.EngineUsage
 import dev.limiter.internal.LevelOutcome
 import dev.limiter.internal.PolicyCounts
 import dev.limiter.internal.PreparedCheck
+import dev.limiter.internal.ScalingStore
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
@@ -44,6 +45,11 @@ import kotlin.time.toKotlinDuration
  * new one. A named policy keeps its buckets across updates that change its numbers. Every
  * decision goes to the [listener] (metrics) and the usage tracker, once. The store is not
  * closed by [close], since stores may be shared.
+ *
+ * Adaptive limits: the config's `adaptive:` section is applied by the engine itself, from
+ * construction and on every [update] (and so under [follow]); an update that keeps the
+ * section's signals and settings keeps its [AdaptiveLimits], so the factor does not jump back
+ * to 1 on a hot reload. [adapt] replaces the section's limits for good. See [adaptive].
  */
 public class RateLimits @JvmOverloads constructor(
     config: LimitsConfig,
@@ -54,6 +60,14 @@ public class RateLimits @JvmOverloads constructor(
     private val maxQueueSize: Int = RateLimiterBuilder.DEFAULT_MAX_QUEUE_SIZE,
 ) : AutoCloseable {
     private class Snapshot(val plan: EnginePlan, val limiters: Map<String, RateLimiter>)
+
+    private val adaptation = EngineAdaptation(clock).apply { configure(config.adaptive) }
+
+    /** Scales a policy by the factor in force; one object, so that checks allocate no reference to it. */
+    private val scale: (LimitPolicy) -> LimitPolicy = adaptation::scale
+
+    /** What the policies' limiters decide on: [store], with adaptive policies scaled at each call. */
+    private val limiterStore: BucketStore = ScalingStore(store, scale)
 
     @Volatile
     private var snapshot: Snapshot = Snapshot(EnginePlan(config), limitersFor(config, emptyMap()))
@@ -125,7 +139,9 @@ public class RateLimits @JvmOverloads constructor(
         val check = prepare(caller, endpoint, address, permits, policy)
         check.immediate?.let { return it }
         if (check.requests.size > 1 || check.own.isShadow) return check(caller, endpoint, address, permits, policy)
-        val own = check.requests[0].policy
+        // The unscaled policy's limiter: its store scales at each call, so a factor change
+        // neither replaces the limiter nor fails the callers waiting in its queue.
+        val own = check.unscaledOwn
         val decision = limiterFor(own).queueRequest(caller.bucketKey, priority, maxWait, check.permits)
             .withPolicy(LevelOutcome.nameOf(own))
         usageTracker.record(caller.bucketKey, decision, check.permits)
@@ -216,7 +232,9 @@ public class RateLimits @JvmOverloads constructor(
     /**
      * Returns the limiter of the policy named [policyName], over the same store and clock;
      * for inspecting or resetting a key's bucket. Stays the same object across [update]s that
-     * keep the policy unchanged.
+     * keep the policy unchanged and across moves of the adaptive factor: an adaptive policy's
+     * limiter decides under the policy scaled by the factor in force at each call, while its
+     * [RateLimiter.policy] stays the configured one.
      *
      * @throws IllegalArgumentException when the config has no policy named [policyName].
      */
@@ -270,10 +288,12 @@ public class RateLimits @JvmOverloads constructor(
 
     /**
      * Replaces the config in force with [config], atomically: a check sees the old config or
-     * the new one, never a mix. Buckets of named policies keep their state.
+     * the new one, never a mix. Buckets of named policies keep their state. Its `adaptive:`
+     * section is followed as the class comment says.
      */
     public fun update(config: LimitsConfig) {
         synchronized(this) {
+            adaptation.configure(config.adaptive)
             snapshot = Snapshot(EnginePlan(config), limitersFor(config, snapshot.limiters))
         }
     }
@@ -300,7 +320,7 @@ public class RateLimits @JvmOverloads constructor(
     @JvmSynthetic
     public suspend fun status(caller: Caller, endpoint: String? = null, address: String? = null, policy: LimitPolicy? = null): Decision {
         // Resolved without prepare(): a status read is not a decision, so nothing is counted.
-        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, ::scale)
+        val check = snapshot.plan.prepare(caller, endpoint, address, null, policy, scale)
         check.immediate?.let { return it }
         val now = clock.nowMicros()
         val decisions = check.requests.map { r ->
@@ -330,16 +350,22 @@ public class RateLimits @JvmOverloads constructor(
     /**
      * Scales the capacity and rate of the policies named in [policies] by [adaptive]'s factor,
      * from now on; a later call replaces an earlier one. Scaled policies keep their buckets.
+     * An explicit call wins over the config's `adaptive:` section, now and after any
+     * [update]: the section is then ignored.
      */
     public fun adapt(adaptive: AdaptiveLimits, policies: Set<String>) {
-        adaptation = adaptive to policies.toSet()
+        adaptation.adapt(adaptive, policies)
     }
 
-    @Volatile
-    private var adaptation: Pair<AdaptiveLimits, Set<String>>? = null
-    private val scaled = ConcurrentHashMap<String, Scaled>()
+    /**
+     * The adaptive limits in force: those given to [adapt], else those the config's
+     * `adaptive:` section built, else `null`. The Ktor plugin feeds it responses and shows its
+     * factor; it may change on [update] when the section's signals or settings change.
+     */
+    public val adaptive: AdaptiveLimits? get() = adaptation.limits
 
-    private class Scaled(val base: LimitPolicy, val factor: Double, val policy: LimitPolicy)
+    /** The names of the policies [adaptive] scales; empty without adaptive limits. */
+    public val adaptivePolicies: Set<String> get() = adaptation.policies
 
     /** Returns [key]'s usage: cluster-wide when the store shares usage (Redis), this node's otherwise. */
     @JvmSynthetic
@@ -377,24 +403,13 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     private fun prepare(caller: Caller, endpoint: String?, address: String?, permits: Long?, policy: LimitPolicy?): PreparedCheck {
-        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, ::scale)
+        val check = snapshot.plan.prepare(caller, endpoint, address, permits, policy, scale)
         // List decisions are decisions too: a deny-listed one is counted and reported like any
         // other; an allow-listed one decided no level, so only usage counts it.
         check.immediate?.let {
             if (it.allowed) usageTracker.record(it.key, it, check.permits) else report(check.own, it, check.permits)
         }
         return check
-    }
-
-    private fun scale(policy: LimitPolicy): LimitPolicy {
-        val (adaptive, names) = adaptation ?: return policy
-        val name = policy.name ?: return policy
-        if (name !in names) return policy
-        val factor = adaptive.factor
-        if (factor >= 1.0) return policy
-        // Scaling builds and validates a policy: do it once per factor, not per request.
-        scaled[name]?.let { if (it.base === policy && it.factor == factor) return it.policy }
-        return scalePolicy(policy, factor).also { scaled[name] = Scaled(policy, factor, it) }
     }
 
     private fun report(check: PreparedCheck, outcome: LevelOutcome.Outcome): Decision =
@@ -408,7 +423,7 @@ public class RateLimits @JvmOverloads constructor(
     }
 
     private fun newLimiter(policy: LimitPolicy): RateLimiter =
-        RateLimiter.builder(policy).store(store).clock(clock).maxQueueSize(maxQueueSize).listener(listener).buildSuspending()
+        RateLimiter.builder(policy).store(limiterStore).clock(clock).maxQueueSize(maxQueueSize).listener(listener).buildSuspending()
 
     private fun limitersFor(config: LimitsConfig, previous: Map<String, RateLimiter>): Map<String, RateLimiter> =
         config.policies.mapValues { (name, policy) ->

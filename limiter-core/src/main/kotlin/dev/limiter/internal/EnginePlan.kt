@@ -87,7 +87,8 @@ internal class EnginePlan(val config: LimitsConfig) {
         require(permits == null || permits >= 1) { "permits must be at least 1, was $permits" }
         val normalized = normalize(endpoint)
         val limit = normalized?.let { config.endpointLimit(it) }
-        val own = scale(policy ?: ownPolicy(caller.key, limit?.policy))
+        val unscaled = policy ?: ownPolicy(caller.key, limit?.policy)
+        val own = scale(unscaled)
         val n = permits ?: limit?.cost ?: 1L
         if (config.denied.matches(caller.key, address)) {
             val denied = Decision(false, 0, 0, 0, 0, caller.bucketKey, DenyReason.DENYLISTED, LevelOutcome.nameOf(own))
@@ -106,7 +107,7 @@ internal class EnginePlan(val config: LimitsConfig) {
                     "request could never be granted; ask for at most ${r.policy.capacity} permits or raise the policy's capacity"
             }
         }
-        return PreparedCheck(caller, own, n, requests, null)
+        return PreparedCheck(caller, own, n, requests, null, unscaled)
     }
 
     /** Returns [endpoint] as configs spell endpoints (`GET /path`), or `null`. */

@@ -15,6 +15,8 @@ internal class PreparedCheck(
     val permits: Long,
     val requests: List<BucketRequest>,
     val immediate: Decision?,
+    /** [own] before adaptive scaling: the policy whose limiter queues the request. */
+    val unscaledOwn: LimitPolicy = own,
 )
 
 /**

@@ -1,6 +1,8 @@
 package dev.limiter.adaptive;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.limiter.LimitPolicy;
@@ -44,5 +46,28 @@ class AdaptiveJavaTest {
         assertEquals("load 0.950 above high 0.8: factor 1.000 -> 0.750", adaptive.getReason());
         assertEquals(1, changes.size());
         assertTrue(latency.load() < 1.0);
+    }
+
+    @Test
+    void javaReadsTheAdaptiveLimitsAnEngineTookFromItsConfigAndExportsTheirFactor() {
+        MockClock clock = new MockClock();
+        LimitsConfig config = LimitsConfig.parse(String.join("\n",
+            "policies: { free: { algorithm: token-bucket, capacity: 40, refill: 10/s } }",
+            "default-policy: free",
+            "adaptive: { signal: error-rate, policies: [free] }"));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (RateLimits limits = new RateLimits(config, new dev.limiter.LocalBucketStore(), clock)) {
+            AdaptiveLimits adaptive = limits.getAdaptive();
+            assertEquals(Set.of("free"), limits.getAdaptivePolicies());
+            new AdaptiveMetrics(limits).bindTo(registry);
+            assertEquals(1.0, registry.get(AdaptiveMetrics.FACTOR).gauge().value());
+
+            limits.update(config); // the same section: the same loop, not a new one
+            assertSame(adaptive, limits.getAdaptive());
+
+            limits.update(new LimitsConfig(config.getPolicies(), "free"));
+            assertNull(limits.getAdaptive());
+            assertTrue(Double.isNaN(registry.get(AdaptiveMetrics.FACTOR).gauge().value()));
+        }
     }
 }

@@ -38,12 +38,11 @@ class AdaptiveGuideSpec : FunSpec({
 
     test("adaptive limits from the config's adaptive section") {
         val yaml = File("../docs/examples/adaptive.yaml").readText()
-        // snippet:adaptive-from-config
         val config = LimitsConfig.parse(yaml)
-        val limits = RateLimits(config)
-        config.adaptive?.let { section -> limits.adapt(section.createLimits(), section.policies) }
-        // end-snippet
-        config.adaptive!!.policies shouldBe setOf("free")
+        val limits = RateLimits(config) // applies config.adaptive by itself
+        val adaptive = limits.adaptive // the AdaptiveLimits it built: factor, reason, lastChange
+        adaptive!!.factor shouldBe 1.0
+        limits.adaptivePolicies shouldBe setOf("free")
     }
 
     test("every code block of the adaptive guide is quoted from a test that runs") {

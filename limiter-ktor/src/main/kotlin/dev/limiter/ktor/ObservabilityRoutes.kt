@@ -36,6 +36,10 @@ public fun Route.metricsRoute(registry: PrometheusMeterRegistry, path: String = 
  * a second, and 503 with `{"status":"DOWN"}` and the error when it does not. `backend` is
  * `fallback` (or `probing`) while a `FaultTolerantBucketStore` decides without its primary; in
  * `LOCAL` mode the status stays `UP` then, since calls are still limited.
+ *
+ * With adaptive limits in force, `adaptive` says where the factor stands and why:
+ * `{"factor":0.75,"policies":["free"],"reason":"load 0.930 above high 0.8: factor 1.000 -> 0.750","changedAt":"…"}`
+ * (`changedAt` is `null` while the factor never moved).
  */
 public fun Route.healthRoute(path: String = "/health"): Route {
     val enforcer = application.enforcer()
@@ -53,6 +57,7 @@ public fun Route.healthRoute(path: String = "/health"): Route {
                     put("status", if (up) "UP" else "DOWN")
                     put("backend", backend)
                     put("store", enforcer.store.toString())
+                    enforcer.adaptive.health()?.let { put("adaptive", it) }
                     probe.exceptionOrNull()?.let { put("error", it.toString()) }
                     if (probe.isSuccess && probe.getOrNull() == null) put("error", "store did not answer within 1s")
                 },

@@ -2,6 +2,7 @@
 
 package dev.limiter.ktor
 
+import dev.limiter.ktor.internal.AdaptiveFeed
 import dev.limiter.ktor.internal.ConfigFollowing
 import dev.limiter.ktor.internal.LimitEnforcer
 import dev.limiter.ktor.internal.MissingKeyProblem
@@ -15,6 +16,8 @@ import io.ktor.server.application.ApplicationPlugin
 import io.ktor.server.application.ApplicationStopped
 import io.ktor.server.application.createApplicationPlugin
 import io.ktor.server.application.createRouteScopedPlugin
+import io.ktor.server.application.hooks.ResponseSent
+import io.ktor.server.response.header
 import io.ktor.server.auth.AuthenticationChecked
 import io.ktor.server.routing.RoutingPipelineCall
 import io.ktor.server.routing.routing
@@ -32,6 +35,11 @@ import io.ktor.util.AttributeKey
  * Allowed calls carry rate-limit headers as [RateLimitingConfig.headerStyle] says; refused ones
  * are answered 429 with `Retry-After` and an `application/problem+json` body. Deny-listed
  * clients get 403, allow-listed ones pass without limits or headers.
+ *
+ * With adaptive limits in force (the config's `adaptive:` section), every response but the
+ * plugin's own refusals feeds their latency and error-rate signals, timed on the plugin's
+ * clock from the moment the call was let through; a decision by an adaptive policy carries
+ * `X-RateLimit-Adaptive-Factor`, and the factor is the gauge `limiter.adaptive.factor`.
  */
 public val RateLimiting: ApplicationPlugin<RateLimitingConfig> =
     createApplicationPlugin("RateLimiting", ::RateLimitingConfig) {
@@ -40,6 +48,9 @@ public val RateLimiting: ApplicationPlugin<RateLimitingConfig> =
         application.attributes.put(EnforcerKey, enforcer)
         ConfigFollowing.install(application, enforcer, pluginConfig.configStore) // cfgstore: engine follows the config store
         application.routing { install(RateLimitInterceptors) { this.enforcer = enforcer } }
+        enforcer.adaptive.keepCurrent(application)
+        onCall { call -> enforcer.adaptive.started(call) }
+        on(ResponseSent) { call -> enforcer.adaptive.responded(call) }
         application.monitor.subscribe(ApplicationStopped) { enforcer.close() }
     }
 
@@ -62,16 +73,27 @@ private val RateLimitInterceptors = createRouteScopedPlugin("RateLimitIntercepto
         if (limit.unlimited == true) return@on
         val client = enforcer.identify(call)
         if (client == null) {
+            enforcer.adaptive.refused(call)
             call.respondProblem(HttpStatusCode.Unauthorized, "missing-key", MissingKeyProblem.detail(enforcer))
             return@on
         }
         when (val verdict = enforcer.decide(call, client, limit)) {
             Verdict.Exempt -> Unit
-            Verdict.Denylisted ->
+            Verdict.Denylisted -> {
+                enforcer.adaptive.refused(call)
                 call.respondProblem(HttpStatusCode.Forbidden, "denylisted", "This client is not allowed to call this API.")
+            }
             is Verdict.Decided -> {
                 call.rateLimitHeaders(enforcer.headerStyle, verdict.header, verdict.decision)
-                if (!verdict.decision.allowed) call.respondLimited(verdict.header, verdict.decision)
+                if (enforcer.headerStyle != HeaderStyle.NONE) {
+                    enforcer.adaptive.factorOf(verdict.header.name)?.let { call.response.header(AdaptiveFeed.FACTOR_HEADER, AdaptiveFeed.format(it)) }
+                }
+                if (verdict.decision.allowed) {
+                    enforcer.adaptive.started(call) // a queue wait is not the service's time
+                } else {
+                    enforcer.adaptive.refused(call)
+                    call.respondLimited(verdict.header, verdict.decision)
+                }
             }
         }
     }

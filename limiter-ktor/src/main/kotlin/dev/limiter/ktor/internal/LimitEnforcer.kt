@@ -72,6 +72,9 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     /** The registry metrics go to, when the plugin was given one. */
     val meterRegistry: io.micrometer.core.instrument.MeterRegistry? = settings.meterRegistry
 
+    /** Responses to the adaptive limits; their factor to the gauge, headers and `/health`. */
+    val adaptive = AdaptiveFeed(engine, meterRegistry, clock)
+
     private val headers = HeaderValues()
 
     /** Route settings, resolved once per route. */
