@@ -90,15 +90,18 @@ fun main() {
         "replica ${redis.replica.port}, sentinel ${redis.sentinel.port}; $KEYS keys at ${1000 / PERIOD_MS}/s each")
     load.start()
     val starts = LongArray(phases.size + 1)
+    val local = LongArray(phases.size + 1) // decisions taken locally (FaultTolerantBucketStore.fallbackDecisions), all nodes
     val recoveries = arrayOfNulls<Recovery>(phases.size)
     for ((i, phase) in phases.withIndex()) {
         starts[i] = System.nanoTime()
+        local[i] = nodes.sumOf { it.tolerant.fallbackDecisions }
         current = i
         recoveries[i] = phase.action(redis)
         val left = starts[i] + phase.seconds * 1_000_000_000 - System.nanoTime()
         if (left > 0) Thread.sleep(left / 1_000_000)
     }
     starts[phases.size] = System.nanoTime()
+    local[phases.size] = nodes.sumOf { it.tolerant.fallbackDecisions }
     load.stop()
     val keysOnNewMaster = redis.redis(redis.replica.port) { it.dbsize() }
     val finalStates = nodes.map { it.tolerant.backendState }
@@ -107,19 +110,20 @@ fun main() {
 
     val failures = ArrayList<String>()
     println()
-    println("| Phase | s | Requests | 2xx | 429 | 5xx | Other | Caller errors | Nodes off Redis | Admitted per key (max) | Bound per key | Back on Redis (per node) |")
-    println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    println("| Phase | s | Requests | 2xx | 429 | 5xx | Other | Caller errors | Nodes off Redis | Local decisions | Admitted per key (max) | Bound per key | Back on Redis (per node) |")
+    println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for ((i, phase) in phases.withIndex()) {
         val c = counts[i]
         val seconds = (starts[i + 1] - starts[i]) / 1e9
         val off = nodes.count { it.leftRedisDuring(starts[i], starts[i + 1]) }
+        val locally = local[i + 1] - local[i] // also counts a failed decision while the circuit was still closed
         // fault-tolerance.md: one Redis bucket admits at most C + R*T per key (C more for each other Redis state
         // the phase moved to); while nodes decide locally with localShare N, the N local buckets admit at most
-        // C + R*T between them. A phase that used both adds both.
-        val bound = CAPACITY * phase.redisStates + RATE * seconds + (if (off > 0) CAPACITY + RATE * seconds else 0.0)
+        // C + R*T between them. A phase with any local decision adds both.
+        val bound = CAPACITY * phase.redisStates + RATE * seconds + (if (locally > 0) CAPACITY + RATE * seconds else 0.0)
         val admitted = (0 until KEYS).maxOf { c.admittedPerKey[it] }
         val back = recoveries[i]?.let { r -> backTimes(nodes, r, starts[i + 1], failures, phase.name) } ?: "-"
-        println("| ${phase.name} | %.1f | ${c.requests} | ${c.ok} | ${c.limited} | ${c.serverErrors} | ${c.otherStatus} | ${c.callerErrors} | $off | $admitted | %.0f | $back |"
+        println("| ${phase.name} | %.1f | ${c.requests} | ${c.ok} | ${c.limited} | ${c.serverErrors} | ${c.otherStatus} | ${c.callerErrors} | $off | $locally | $admitted | %.0f | $back |"
             .format(seconds, bound))
         if (c.serverErrors.get() > 0) failures += "${phase.name}: ${c.serverErrors} 5xx"
         if (c.callerErrors.get() > 0) failures += "${phase.name}: ${c.callerErrors} caller errors, first: ${c.firstCallerError}"
