@@ -1,5 +1,7 @@
 package dev.limiter.ktor.internal
 
+import dev.limiter.ktor.headerUtf8
+
 import dev.limiter.BackendState
 import dev.limiter.BackendStateSource
 import dev.limiter.Caller
@@ -97,7 +99,7 @@ internal class LimitEnforcer(settings: RateLimitingConfig) : AutoCloseable {
     /** Identifies the client of [call]; `null` when it has no key and keys are required. */
     fun identify(call: ApplicationCall): Client? {
         val ip = address.of(call)
-        val apiKey = call.request.headers[apiKeyHeaderName]?.trim()?.takeIf { it.isNotEmpty() }
+        val apiKey = call.headerUtf8(apiKeyHeaderName)?.trim()?.takeIf { it.isNotEmpty() }
         if (apiKey != null) return Client(Caller.apiKey(apiKey), ip, isApiKey = true)
         val principal = call.principal<Any>()?.let(principalKey)
         if (principal != null) return Client(Caller.principal(principal), ip, isApiKey = false)

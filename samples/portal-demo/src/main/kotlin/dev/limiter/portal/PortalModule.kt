@@ -1,5 +1,6 @@
 package dev.limiter.portal
 
+import dev.limiter.ktor.headerUtf8
 import dev.limiter.BackendState
 import dev.limiter.BackendStateSource
 import dev.limiter.BucketStore

@@ -76,6 +76,20 @@ class CheckBodySpec : FunSpec({
         }
     }
 
+    test("a non-ASCII API key sent as UTF-8 bytes to a limited route takes from the bucket /v1/status reads for it") {
+        withPortal(clock = MockClock()) {
+            repeat(2) {
+                RawHttp(base).use { raw ->
+                    raw.out.write("GET /resource HTTP/1.1\r\nHost: x\r\nX-API-Key: ключ-é\r\nConnection: close\r\n\r\n".toByteArray(Charsets.UTF_8))
+                    raw.out.flush()
+                    raw.response().status shouldBe 200
+                }
+            }
+            val status = client.get("$base/v1/status/${"ключ-é".encodeURLPathPart()}?policy=free")
+            Json.parseToJsonElement(status.bodyAsText()).jsonObject["remaining"]!!.jsonPrimitive.long shouldBe 38
+        }
+    }
+
     test("a body that is not UTF-8 is refused, not decoded as Latin-1") {
         withPortal {
             val bytes = byteArrayOf(*"""{"key":"""".encodeToByteArray(), 0xC3.toByte(), 0x28, *"""","policy":"free"}""".encodeToByteArray())
