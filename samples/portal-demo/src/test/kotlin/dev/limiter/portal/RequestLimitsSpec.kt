@@ -1,6 +1,8 @@
 package dev.limiter.portal
 
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldBeIn
+import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
@@ -59,10 +61,16 @@ class RequestLimitsSpec : FunSpec({
                     repeat(20) { raw.chunk(ByteArray(64 * 1024) { 'a'.code.toByte() }) }
                 }
                 client.get("$base/health").status shouldBe HttpStatusCode.OK
-                uploads.forEach { raw ->
+                // A server that refuses a body mid-stream closes the connection; a client still
+                // sending may then see a reset instead of the 413 (TCP discards what it had not
+                // read). So each upload must end refused, as 413 or as a closed connection, and at
+                // least one must show the 413 itself.
+                val statuses = uploads.map { raw ->
                     repeat(300) { raw.chunk(ByteArray(64 * 1024) { 'a'.code.toByte() }) }
-                    raw.response().status shouldBe 413
+                    runCatching { raw.response().status }.getOrNull()
                 }
+                statuses.forEach { it shouldBeIn listOf(413, null) }
+                statuses.count { it == 413 } shouldBeGreaterThan 0
                 client.get("$base/health").status shouldBe HttpStatusCode.OK
                 client.get("$base/admin/limits/config") { bearerAuth(ADMIN_TOKEN) }.bodyAsText() shouldContain "free"
             } finally {
