@@ -88,9 +88,24 @@ public class AdaptiveLimits @JvmOverloads constructor(
 
     private fun current(): State {
         val now = clock.nowNanos()
-        val due = nextDue.get()
-        if (now >= due && nextDue.compareAndSet(due, due + ((now - due) / intervalNanos + 1) * intervalNanos)) evaluate(now)
+        if (now >= nextDue.get()) advanceTo(now)
         return state
+    }
+
+    // Under the lock, so that a reader who finds an interval due never returns the factor from
+    // before that interval's step while another reader is still taking it (a lost race for the
+    // step used to answer the old factor). Readers before the due time stay lock-free.
+    // The due time moves only after the step, so a reader who sees the new due time also sees
+    // the new factor.
+    @Synchronized
+    private fun advanceTo(now: Long) {
+        val due = nextDue.get()
+        if (now < due) return
+        try {
+            evaluate(now)
+        } finally {
+            nextDue.set(due + ((now - due) / intervalNanos + 1) * intervalNanos)
+        }
     }
 
     // Synchronized so that a signal slower than the interval cannot interleave two steps.

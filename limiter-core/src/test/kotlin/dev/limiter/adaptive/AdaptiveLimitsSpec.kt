@@ -128,6 +128,20 @@ class AdaptiveLimitsSpec : FunSpec({
         }
     }
 
+    test("a reader who finds the interval due while another reader takes the step gets the new factor, not the old") {
+        val clock = MockClock()
+        val entered = java.util.concurrent.CountDownLatch(1)
+        val release = java.util.concurrent.CountDownLatch(1)
+        val adaptive = AdaptiveLimits({ entered.countDown(); release.await(); 0.95 }, AdaptiveSettings(), clock)
+        clock.advance(Duration.ofSeconds(1))
+        val taking = java.util.concurrent.CompletableFuture.supplyAsync { adaptive.factor }
+        entered.await() // the first reader is inside the step, reading the signal
+        val second = java.util.concurrent.CompletableFuture.supplyAsync { adaptive.factor }
+        release.countDown()
+        taking.get() shouldBe 0.75
+        second.get() shouldBe 0.75 // before the fix it lost the race for the step and answered 1.0
+    }
+
     test("settings that cannot work are refused, naming the setting and the fix") {
         shouldThrow<IllegalArgumentException> { AdaptiveSettings(high = 0.6, low = 0.6) }.message shouldContain
             "low must be below high (0.6), was 0.6"

@@ -12,7 +12,6 @@ import dev.limiter.ktor.internal.DashboardSampler
 import dev.limiter.testing.MockClock
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.nulls.shouldBeNull
-import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.ktor.client.request.get
@@ -190,11 +189,7 @@ class AdaptiveHttpSpec : FunSpec({
                     }
                 }
                 waiting.map { it.await().status } shouldBe List(6) { HttpStatusCode.OK }
-                // Every answer names the factor. The calls that waited were served under a factor
-                // below 1; the one call granted at once may carry the factor it was decided under
-                // before the first evaluation (a verify under load saw 1.0 there once).
-                val factors = waiting.map { it.await().headers["X-RateLimit-Adaptive-Factor"]!!.toDouble() }
-                factors.count { it < 1.0 } shouldBeGreaterThanOrEqual 5
+                waiting.map { it.await().headers["X-RateLimit-Adaptive-Factor"]!!.toDouble() < 1.0 } shouldBe List(6) { true }
             }
         }
     }
