@@ -126,9 +126,13 @@ class FaultToleranceSpec : FunSpec({
                     val duringOutage = outcomes.filter { it.startNanos > openedAt && it.endNanos < restartedAt }
                     duringOutage.count { it.decision!!.allowed } shouldBeLessThanOrEqualTo 100
                     // Restarted empty (no scripts, no data): the bucket in Redis is full again,
-                    // while the local one had run dry; and Redis enforces its 100 permits.
-                    val afterBack = outcomes.filter { it.endNanos > backAt }.sortedBy { it.endNanos }
-                    afterBack.first().decision!!.remaining shouldBeGreaterThanOrEqualTo 90L
+                    // while the local one had run dry, so a decision with 90 or more left can only
+                    // come from Redis (how many Redis decided before the test saw PRIMARY depends
+                    // on the machine's load, so no particular one is singled out); and Redis
+                    // enforces its 100 permits.
+                    val afterRestart = outcomes.filter { it.endNanos > restartedAt }
+                    afterRestart.maxOf { it.decision!!.remaining } shouldBeGreaterThanOrEqualTo 90L
+                    val afterBack = outcomes.filter { it.endNanos > backAt }
                     afterBack.count { it.decision!!.allowed } shouldBeLessThanOrEqualTo 100
                 }
             }
