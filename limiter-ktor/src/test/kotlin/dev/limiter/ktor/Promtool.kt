@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit
  * Tests that need it run whenever it is on `PATH`, and always in CI (`CI=true`), where a
  * missing promtool fails them. Only a local build without it skips them, saying why.
  */
-internal object Promtool {
+object Promtool {
     private val binary: File? = System.getenv("PATH").orEmpty().split(File.pathSeparator)
         .map { File(it, "promtool") }.firstOrNull { it.canExecute() }
 

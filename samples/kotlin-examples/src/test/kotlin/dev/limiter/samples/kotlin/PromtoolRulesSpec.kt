@@ -1,5 +1,6 @@
 package dev.limiter.samples.kotlin
 
+import dev.limiter.ktor.Promtool
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
