@@ -5,6 +5,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.async
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.future.asCompletableFuture
 import kotlinx.coroutines.runBlocking
 import java.time.Instant
@@ -37,6 +38,30 @@ public class BlockingRateLimiter internal constructor(private val limiter: RateL
     /** Takes [permits] from [key] now if available; never waits. */
     public fun tryAcquire(key: String, permits: Long): Decision =
         fast?.tryAcquireNow(key, permits) ?: runBlocking { limiter.tryAcquire(key, permits) }
+
+    /** [tryAcquire] without blocking the calling thread; see [tryAcquireAsync] with permits. */
+    public fun tryAcquireAsync(key: String): CompletableFuture<Decision> = tryAcquireAsync(key, 1)
+
+    /**
+     * Takes [permits] from [key] now if available, without blocking the calling thread: for a
+     * thread that must not wait for a Redis round trip (an event loop, a reactive pipeline).
+     * An in-memory store answers at once with a completed future. A remote store's future
+     * completes on its client's I/O thread, so continue with `thenApplyAsync` (or a similar
+     * `Async` stage) before any work that blocks.
+     */
+    public fun tryAcquireAsync(key: String, permits: Long): CompletableFuture<Decision> {
+        fast?.tryAcquireNow(key, permits)?.let { return CompletableFuture.completedFuture(it) }
+        val future = CompletableFuture<Decision>()
+        @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class)
+        GlobalScope.launch(Dispatchers.Unconfined) {
+            try {
+                future.complete(limiter.tryAcquire(key, permits))
+            } catch (e: Throwable) {
+                future.completeExceptionally(e)
+            }
+        }
+        return future
+    }
 
     /** Waits as long as needed for one permit from [key]. */
     @Throws(InterruptedException::class)

@@ -92,6 +92,21 @@ class RateLimiterJavaTest {
     }
 
     @Test
+    void tryAcquireAsyncAnswersInMemoryAtOnceAndRefusesWithoutQueueing() {
+        MockClock clock = new MockClock(START);
+        try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.tokenBucket(2, Rate.perSecond(1))).clock(clock).build()) {
+            CompletableFuture<Decision> first = limiter.tryAcquireAsync("k");
+            assertTrue(first.isDone(), "an in-memory decision needs no other thread");
+            assertTrue(first.join().isAllowed());
+            assertTrue(limiter.tryAcquireAsync("k", 1).join().isAllowed());
+            Decision refused = limiter.tryAcquireAsync("k", 1).join();
+            assertFalse(refused.isAllowed());
+            assertEquals(Duration.ofSeconds(1), refused.getRetryAfter());
+            assertEquals(0, limiter.getUsageStats().getQueueDepth());
+        }
+    }
+
+    @Test
     void cancellingAnAsyncWaiterRemovesItFromTheQueue() throws Exception {
         MockClock clock = new MockClock(START);
         try (BlockingRateLimiter limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(1))).clock(clock).build()) {

@@ -12,8 +12,11 @@
 
 if redis.replicate_commands then redis.replicate_commands() end
 
+-- Globals read once: a local is a register, a global a table lookup.
+local rcall, floor, format, min, max, tonumber = redis.call, math.floor, string.format, math.min, math.max, tonumber
+
 local function floordiv(a, b)
-  local q = math.floor(a / b)
+  local q = floor(a / b)
   if q * b > a then
     q = q - 1
   elseif (q + 1) * b <= a then
@@ -31,12 +34,12 @@ local function floormod(a, b)
 end
 
 local function num(x)
-  return string.format('%.0f', x)
+  return format('%.0f', x)
 end
 
 local now
 if ARGV[1] == '' then
-  local t = redis.call('TIME')
+  local t = rcall('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 else
   now = tonumber(ARGV[1])
@@ -49,27 +52,35 @@ local usage_retention = tonumber(ARGV[3])
 local function save(k, value, idle_at)
   local ttl = ceildiv(idle_at - now + slack, 1000)
   if ttl > 0 then
-    redis.call('SET', k, value, 'PX', num(ttl))
+    rcall('SET', k, value, 'PX', num(ttl))
   else
-    redis.call('DEL', k)
+    rcall('DEL', k)
   end
 end
 
--- Splits 'a:b:c' into numbers.
+-- Splits 'a:b:c' into numbers (plain find: no pattern, no iterator).
+local find, sub = string.find, string.sub
 local function fields(raw)
-  local out = {}
-  for part in string.gmatch(raw, '[^:]+') do
-    out[#out + 1] = tonumber(part)
+  local out, n, pos = {}, 0, 1
+  while true do
+    local stop = find(raw, ':', pos, true)
+    n = n + 1
+    if not stop then
+      out[n] = tonumber(sub(raw, pos))
+      return out
+    end
+    out[n] = tonumber(sub(raw, pos, stop - 1))
+    pos = stop + 1
   end
-  return out
 end
 
 -- A named policy keeps its buckets when its numbers change, so its state records the
 -- numbers it was written under (l.tagged): value followed by ':n1:n2...'. Unnamed policies'
 -- keys already name their numbers, so their state stays as short as before.
-local function tag(l, value, ...)
+local function tag(l, value, n1, n2)
   if not l.tagged then return value end
-  for _, n in ipairs({ ... }) do value = value .. ':' .. num(n) end
+  value = value .. ':' .. num(n1)
+  if n2 then value = value .. ':' .. num(n2) end
   return value
 end
 

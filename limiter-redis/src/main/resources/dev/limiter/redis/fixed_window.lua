@@ -9,13 +9,13 @@
 local function fixed_window_load(l)
   local window = l.b
   local current = now - floormod(now, window)
-  local raw = redis.call('GET', l.key)
+  local raw = rcall('GET', l.key)
   if not raw then return current, 0 end
   local f = fields(raw)
   local start, count = f[1], f[2]
   if f[4] and (f[3] ~= l.a or f[4] ~= window) then
     if now >= start + f[4] then return current, 0 end
-    return current, l.a - math.min(math.max(0, f[3] - count), l.a)
+    return current, l.a - min(max(0, f[3] - count), l.a)
   end
   if current > start then return current, 0 end
   return start, count
@@ -37,15 +37,15 @@ local function fixed_window(l, permits, commit)
   local retry, reset = 0, 0
   if not allowed then retry = finish - now end
   if count > 0 then reset = finish - now end
-  local left = math.max(0, limit - count)
+  local left = max(0, limit - count)
   return allowed, left, retry, reset, left, 1
 end
 
 -- Takes the permits out of the window they were charged in; once that window has ended
 -- they are free again already.
 local function fixed_window_refund(l, permits, charged_at)
-  if redis.call('EXISTS', l.key) == 0 then return end
+  if rcall('EXISTS', l.key) == 0 then return end
   local start, count = fixed_window_load(l)
   if start ~= charged_at - floormod(charged_at, l.b) then return end
-  fixed_window_save(l, start, math.max(0, count - permits))
+  fixed_window_save(l, start, max(0, count - permits))
 end

@@ -10,7 +10,7 @@
 -- The debt in units now (0 when the bucket is at rest).
 local function gcra_debt(l)
   local limit = l.a * l.b
-  local raw = redis.call('GET', l.key)
+  local raw = rcall('GET', l.key)
   if not raw then return 0 end
   local f = fields(raw)
   local tat, frac = f[1], f[2] or 0
@@ -18,7 +18,7 @@ local function gcra_debt(l)
   local debt = 0
   if tat >= now then debt = (tat - now) * gain + frac end
   if burst ~= l.a or unit ~= l.b or gain ~= l.c then
-    debt = (l.a - math.min(floordiv(burst * unit - debt, unit), l.a)) * l.b
+    debt = (l.a - min(floordiv(burst * unit - debt, unit), l.a)) * l.b
   end
   if debt > limit then debt = limit end
   return debt
@@ -58,7 +58,7 @@ end
 
 -- Pays the emissions back, down to no debt: time passed since the charge pays first.
 local function gcra_refund(l, permits, charged_at)
-  if redis.call('EXISTS', l.key) == 0 then return end
+  if rcall('EXISTS', l.key) == 0 then return end
   local debt = gcra_debt(l) - permits * l.b
-  if debt > 0 then gcra_save(l, debt) else redis.call('DEL', l.key) end
+  if debt > 0 then gcra_save(l, debt) else rcall('DEL', l.key) end
 end

@@ -9,12 +9,12 @@
 local function leaky_bucket_load(l)
   local capacity, unit, gain = l.a, l.b, l.c
   local full = capacity * unit
-  local raw = redis.call('GET', l.key)
+  local raw = rcall('GET', l.key)
   if not raw then return 0, now end
   local f = fields(raw)
   local level, last = f[1], f[2]
   if f[4] and (f[3] ~= capacity or f[4] ~= unit) then
-    level = (capacity - math.min(floordiv(f[3] * f[4] - level, f[4]), capacity)) * unit
+    level = (capacity - min(floordiv(f[3] * f[4] - level, f[4]), capacity)) * unit
   end
   if level > full then level = full end
   if now > last then
@@ -51,7 +51,7 @@ end
 -- Takes the permits back out of the bucket, down to empty: what drained since the charge
 -- empties it first.
 local function leaky_bucket_refund(l, permits, charged_at)
-  if redis.call('EXISTS', l.key) == 0 then return end
+  if rcall('EXISTS', l.key) == 0 then return end
   local level, last = leaky_bucket_load(l)
-  leaky_bucket_save(l, math.max(0, level - permits * l.b), last)
+  leaky_bucket_save(l, max(0, level - permits * l.b), last)
 end

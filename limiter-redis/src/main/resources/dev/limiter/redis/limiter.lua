@@ -39,17 +39,18 @@ end
 local function count_usage(l, allowed)
   if usage_retention <= 0 then return end
   if allowed then
-    redis.call('HINCRBY', l.usage, 'a', 1)
-    redis.call('HINCRBY', l.usage, 'p', num(l.permits))
+    rcall('HINCRBY', l.usage, 'a', 1)
+    rcall('HINCRBY', l.usage, 'p', num(l.permits))
   else
-    redis.call('HINCRBY', l.usage, 'r', 1)
+    rcall('HINCRBY', l.usage, 'r', 1)
   end
-  redis.call('PEXPIRE', l.usage, num(usage_retention))
+  rcall('PEXPIRE', l.usage, num(usage_retention))
 end
 
-local function run(group, commit, cumulative)
-  local out, all = { now }, true
-  local asked = {}
+-- Decides group's levels (with commit, charging them) and appends each level's six numbers
+-- to out; returns whether every level allowed.
+local function run(group, commit, cumulative, out)
+  local all, asked = true, cumulative and {} or nil
   for _, l in ipairs(group) do
     local permits = l.permits
     if cumulative then
@@ -62,34 +63,42 @@ local function run(group, commit, cumulative)
     out[n + 1], out[n + 2], out[n + 3] = allowed and 1 or 0, remaining, retry
     out[n + 4], out[n + 5], out[n + 6] = reset, tok_num, tok_den
   end
-  return out, all
+  return all
 end
 
--- One request: inspected, or charged all-or-nothing.
-local function request(group)
-  if mode == 'inspect' then return (run(group, false, false)) end
+-- One request: inspected, or charged all-or-nothing; its reply appended to out.
+local function request(group, out)
+  local first = #out + 1
+  out[first] = now
+  if mode == 'inspect' then run(group, false, false, out); return end
   if #group > 1 then
-    local checked, all = run(group, false, true)
-    if not all then
+    if not run(group, false, true, out) then
       for _, l in ipairs(group) do count_usage(l, false) end
-      return checked
+      return
     end
+    for i = #out, first + 1, -1 do out[i] = nil end
   end
-  local out = run(group, true, false)
-  for i, l in ipairs(group) do count_usage(l, out[2 + (i - 1) * 6] == 1) end
-  return out
+  run(group, true, false, out)
+  if usage_retention > 0 then
+    for i, l in ipairs(group) do count_usage(l, out[first + 1 + (i - 1) * 6] == 1) end
+  end
 end
 
 -- ARGV 5 '' : one request of every level. Else a batch of independent requests, each decided
 -- on its own as above, in order: 'levels' or 'levels@now' (client time) per request, comma
 -- separated; the reply concatenates each request's own reply.
-if ARGV[5] == '' then return request(levels) end
-local reply, first = {}, 1
+local reply = {}
+if ARGV[5] == '' then
+  request(levels, reply)
+  return reply
+end
+local first = 1
 for count, at in string.gmatch(ARGV[5], '(%d+)@?(%d*)') do
   if at ~= '' then now = tonumber(at) end
   local group = {}
-  for i = first, first + tonumber(count) - 1 do group[#group + 1] = levels[i] end
-  first = first + tonumber(count)
-  for _, v in ipairs(request(group)) do reply[#reply + 1] = v end
+  count = tonumber(count)
+  for i = 1, count do group[i] = levels[first + i - 1] end
+  first = first + count
+  request(group, reply)
 end
 return reply

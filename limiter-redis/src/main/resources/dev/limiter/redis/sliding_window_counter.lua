@@ -14,7 +14,7 @@ end
 local function sliding_window_counter_load(l)
   local window, scale = l.b, l.c
   local aligned = now - floormod(now, window)
-  local raw = redis.call('GET', l.key)
+  local raw = rcall('GET', l.key)
   if not raw then return aligned, 0, 0 end
   local f = fields(raw)
   local start, current, previous = f[1], f[2], f[3]
@@ -27,7 +27,7 @@ local function sliding_window_counter_load(l)
   end
   if old ~= window or limit ~= l.a then
     local left = limit * scale - previous * sliding_window_counter_weight(old, scale, now - start) - current * scale
-    return aligned, l.a - math.min(math.max(0, floordiv(left, scale)), l.a), 0
+    return aligned, l.a - min(max(0, floordiv(left, scale)), l.a), 0
   end
   return start, current, previous
 end
@@ -93,13 +93,13 @@ end
 -- Takes the permits out of the window they were charged in, which may be the previous
 -- window by now; two windows later they no longer count anyway.
 local function sliding_window_counter_refund(l, permits, charged_at)
-  if redis.call('EXISTS', l.key) == 0 then return end
+  if rcall('EXISTS', l.key) == 0 then return end
   local start, current, previous = sliding_window_counter_load(l)
   local charged_start = charged_at - floormod(charged_at, l.b)
   if start == charged_start then
-    current = math.max(0, current - permits)
+    current = max(0, current - permits)
   elseif start == charged_start + l.b then
-    previous = math.max(0, previous - permits)
+    previous = max(0, previous - permits)
   else
     return
   end

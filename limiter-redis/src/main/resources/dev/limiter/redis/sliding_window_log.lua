@@ -10,55 +10,55 @@
 local function sliding_window_log_expire(l, sum)
   local key, sum_key = l.key, l.aux
   if sum > 0 then
-    local newest = fields(redis.call('LINDEX', key, -1))[1]
+    local newest = fields(rcall('LINDEX', key, -1))[1]
     local ttl = ceildiv(newest + l.b - now + slack, 1000)
     if ttl > 0 then
-      redis.call('PEXPIRE', key, num(ttl))
-      redis.call('SET', sum_key, num(sum), 'PX', num(ttl))
+      rcall('PEXPIRE', key, num(ttl))
+      rcall('SET', sum_key, num(sum), 'PX', num(ttl))
       return
     end
   end
-  redis.call('DEL', key, sum_key)
+  rcall('DEL', key, sum_key)
 end
 
 local function sliding_window_log(l, permits, commit)
   local key, limit, window = l.key, l.a, l.b
-  local sum = tonumber(redis.call('GET', l.aux) or '0')
+  local sum = tonumber(rcall('GET', l.aux) or '0')
   local changed = false
 
   while sum > 0 do
-    local head = redis.call('LINDEX', key, 0)
+    local head = rcall('LINDEX', key, 0)
     if not head then break end
     local f = fields(head)
     if f[1] > now - window then break end
-    redis.call('LPOP', key)
+    rcall('LPOP', key)
     sum = sum - f[2]
     changed = true
   end
 
   local allowed = sum + permits <= limit
   if allowed and commit and permits > 0 then
-    local tail = redis.call('LINDEX', key, -1)
+    local tail = rcall('LINDEX', key, -1)
     local f = tail and fields(tail)
     -- A clock that reads earlier than the newest entry still appends in order.
     if f and f[1] >= now then
-      redis.call('LSET', key, -1, num(f[1]) .. ':' .. num(f[2] + permits))
+      rcall('LSET', key, -1, num(f[1]) .. ':' .. num(f[2] + permits))
     else
-      redis.call('RPUSH', key, num(now) .. ':' .. num(permits))
+      rcall('RPUSH', key, num(now) .. ':' .. num(permits))
     end
     sum = sum + permits
     changed = true
   end
 
   local newest = nil
-  if sum > 0 then newest = fields(redis.call('LINDEX', key, -1))[1] end
+  if sum > 0 then newest = fields(rcall('LINDEX', key, -1))[1] end
   if changed then sliding_window_log_expire(l, sum) end
 
   -- Microseconds until enough of the oldest entries have expired to free needed permits.
   local function wait_for_room(needed)
     local freed, index = 0, 0
     while true do
-      local batch = redis.call('LRANGE', key, index, index + 63)
+      local batch = rcall('LRANGE', key, index, index + 63)
       if #batch == 0 then return 0 end
       for i = 1, #batch do
         local f = fields(batch[i])
@@ -76,7 +76,7 @@ local function sliding_window_log(l, permits, commit)
     reset = newest + window - now
     if reset < 0 then reset = 0 end
   end
-  local left = math.max(0, limit - sum)
+  local left = max(0, limit - sum)
   return allowed, left, retry, reset, left, 1
 end
 
@@ -84,7 +84,7 @@ end
 -- charged_at. An entry that has left the window has freed its permits already.
 local function sliding_window_log_refund(l, permits, charged_at)
   local key = l.key
-  local entries = redis.call('LRANGE', key, 0, -1)
+  local entries = rcall('LRANGE', key, 0, -1)
   local found, f = nil, nil
   for i = #entries, 1, -1 do
     local g = fields(entries[i])
@@ -92,12 +92,12 @@ local function sliding_window_log_refund(l, permits, charged_at)
     found, f = i - 1, g
   end
   if not found then return end
-  local taken = math.min(permits, f[2])
+  local taken = min(permits, f[2])
   if taken == f[2] then
-    redis.call('LSET', key, found, 'x')
-    redis.call('LREM', key, 1, 'x')
+    rcall('LSET', key, found, 'x')
+    rcall('LREM', key, 1, 'x')
   else
-    redis.call('LSET', key, found, num(f[1]) .. ':' .. num(f[2] - taken))
+    rcall('LSET', key, found, num(f[1]) .. ':' .. num(f[2] - taken))
   end
-  sliding_window_log_expire(l, tonumber(redis.call('GET', l.aux) or '0') - taken)
+  sliding_window_log_expire(l, tonumber(rcall('GET', l.aux) or '0') - taken)
 end

@@ -8,11 +8,11 @@
 local function token_bucket_load(l)
   local capacity, unit, gain = l.a, l.b, l.c
   local full = capacity * unit
-  local raw = redis.call('GET', l.key)
+  local raw = rcall('GET', l.key)
   if not raw then return full, now end
   local f = fields(raw)
   local tokens, last = f[1], f[2]
-  if f[3] and f[3] ~= unit then tokens = math.min(floordiv(tokens, f[3]), capacity) * unit end
+  if f[3] and f[3] ~= unit then tokens = min(floordiv(tokens, f[3]), capacity) * unit end
   if tokens > full then tokens = full end
   if now > last then
     if now - last >= ceildiv(full - tokens, gain) then
@@ -48,7 +48,7 @@ end
 -- Gives the tokens back, capped at the capacity: tokens refilled since the charge fill the
 -- bucket first. A bucket gone (expired) is full already.
 local function token_bucket_refund(l, permits, charged_at)
-  if redis.call('EXISTS', l.key) == 0 then return end
+  if rcall('EXISTS', l.key) == 0 then return end
   local tokens, last = token_bucket_load(l)
-  token_bucket_save(l, math.min(l.a * l.b, tokens + permits * l.b), last)
+  token_bucket_save(l, min(l.a * l.b, tokens + permits * l.b), last)
 end

@@ -18,6 +18,7 @@ import dev.limiter.redis.harness.RedisHarness;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** Java callers connect, configure and share a Redis store without touching Kotlin-only types. */
@@ -42,6 +43,27 @@ class RedisBucketStoreJavaTest {
             assertTrue(denied.getRetryAfter().compareTo(Duration.ofMinutes(59)) > 0, denied.toString());
             assertTrue(denied.getRetryAfter().compareTo(Duration.ofHours(1)) <= 0, denied.toString());
             assertEquals(0, limiter.getRemainingQuota("dev-42"));
+        }
+    }
+
+    @Test
+    void tryAcquireAsyncGrantsExactlyTheBucketOnRedis() {
+        RedisStoreOptions options = new RedisStoreOptions()
+                .withKeyPrefix("java-async-" + ProcessHandle.current().pid() + "-" + System.identityHashCode(this));
+        LimitPolicy tenPerHour = LimitPolicy.tokenBucket(10, Rate.perHour(1));
+        try (RedisBucketStore store = RedisBucketStore.connect(RedisHarness.INSTANCE.getUri(), options);
+             BlockingRateLimiter limiter = RateLimiter.builder(tenPerHour).store(store).build()) {
+            // 25 calls at once on one key: exactly the bucket's 10 are granted, whatever the batching.
+            java.util.List<CompletableFuture<Decision>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 25; i++) calls.add(limiter.tryAcquireAsync("dev-async"));
+            long granted = calls.stream().map(CompletableFuture::join).filter(Decision::isAllowed).count();
+            assertEquals(10, granted);
+            Decision refused = limiter.tryAcquireAsync("dev-async", 1).join();
+            assertFalse(refused.isAllowed());
+            assertTrue(refused.getRetryAfter().compareTo(Duration.ofMinutes(5)) > 0, refused.toString());
+            // Another key's bucket is untouched, and what Redis holds is what the blocking view reads.
+            assertEquals(10, limiter.tryAcquireAsync("dev-other", 1).join().getRemaining() + 1);
+            assertEquals(0, limiter.getRemainingQuota("dev-async"));
         }
     }
 

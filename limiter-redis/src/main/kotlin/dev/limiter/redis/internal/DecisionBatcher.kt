@@ -41,24 +41,26 @@ internal class DecisionBatcher(
     // Unconfined: a batch is sent from the thread whose call just came back, without a hop.
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
 
-    /** Decides [requests] (the levels of one request); returns the script's reply for it. */
+    /**
+     * Decides [requests] (the levels of one request); returns the script's reply for it.
+     *
+     * The call is sent, and its reply handled, by a coroutine of its own on the unconfined
+     * scope: it sends from the caller's thread at once, and when the reply arrives it runs on
+     * the client's I/O thread, hands the reply over and sends whatever queued meanwhile from
+     * there. The next batch never waits for a caller's thread to be scheduled again.
+     */
     suspend fun take(requests: List<BucketRequest>, nowMicros: Long): List<Any?> {
-        val levels = encode(requests)
-        val pending = lock.withLock {
+        val pending = Pending(encode(requests), nowMicros)
+        val sendNow = lock.withLock {
             if (inFlight < maxInFlight && queue.isEmpty()) {
                 inFlight++
-                null
+                true
             } else {
-                Pending(levels, nowMicros).also { queue.addLast(it) }
+                queue.addLast(pending)
+                false
             }
         }
-        if (pending == null) {
-            try {
-                return runScript(listOf(levels), "", nowMicros)
-            } finally {
-                finished()
-            }
-        }
+        if (sendNow) scope.launch { send(listOf(pending)) }
         return pending.reply.await()
     }
 
@@ -76,13 +78,7 @@ internal class DecisionBatcher(
 
     private suspend fun send(batch: List<Pending>) {
         try {
-            val description = StringBuilder(batch.size * 4)
-            for (p in batch) {
-                if (description.isNotEmpty()) description.append(',')
-                description.append(p.levels.levels)
-                if (clientTime) description.append('@').append(p.nowMicros)
-            }
-            val reply = runScript(batch.map { it.levels }, description.toString(), batch[0].nowMicros)
+            val reply = runScript(batch.map { it.levels }, describe(batch), batch[0].nowMicros)
             var offset = 0
             for (p in batch) {
                 val size = 1 + RedisScriptStore.REPLY_FIELDS * p.levels.levels
@@ -94,5 +90,17 @@ internal class DecisionBatcher(
         } finally {
             finished()
         }
+    }
+
+    /** ARGV 5 for [batch]: `''` for a lone request, else each request's level count (and time). */
+    private fun describe(batch: List<Pending>): String {
+        if (batch.size == 1) return ""
+        val description = StringBuilder(batch.size * 4)
+        for (p in batch) {
+            if (description.isNotEmpty()) description.append(',')
+            description.append(p.levels.levels)
+            if (clientTime) description.append('@').append(p.nowMicros)
+        }
+        return description.toString()
     }
 }
