@@ -77,6 +77,14 @@ public class LimitPolicy private constructor(
     @get:JvmSynthetic
     internal val bucketIdentity: String = if (name == null) id else "$name|${algorithm.id}"
 
+    /** Fixed-point units in one token ([PolicyMath.unitsPerToken]), computed once rather than per new bucket. */
+    @get:JvmSynthetic
+    internal val unitsPerToken: Long = PolicyMath.unitsPerToken(rate)
+
+    /** Fixed-point units gained per microsecond ([PolicyMath.unitsPerMicro]). */
+    @get:JvmSynthetic
+    internal val unitsPerMicro: Long = PolicyMath.unitsPerMicro(rate)
+
     /** Whether [other] has the same algorithm and numbers: buckets of one fit the other as they are. */
     @JvmSynthetic
     internal fun sameLimits(other: LimitPolicy): Boolean =

@@ -1,7 +1,6 @@
 package dev.limiter.internal
 
 import dev.limiter.LimitPolicy
-import dev.limiter.PolicyMath
 
 /**
  * Generic cell rate algorithm: admits up to `burst` requests at once, then one per emission
@@ -14,8 +13,8 @@ import dev.limiter.PolicyMath
  * `burst` at the same rate, in one stored instant instead of two numbers.
  */
 internal class Gcra(policy: LimitPolicy, now: Long) : Bucket(policy) {
-    private val unit = PolicyMath.unitsPerToken(policy.rate)
-    private val gain = PolicyMath.unitsPerMicro(policy.rate)
+    private val unit = policy.unitsPerToken
+    private val gain = policy.unitsPerMicro
     private val limit = policy.capacity * unit
     private var tat = now
     private var frac = 0L

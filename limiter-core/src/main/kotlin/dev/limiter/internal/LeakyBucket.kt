@@ -1,7 +1,6 @@
 package dev.limiter.internal
 
 import dev.limiter.LimitPolicy
-import dev.limiter.PolicyMath
 
 /**
  * Leaky bucket as a meter: each request pours its permits in, the bucket drains
@@ -11,8 +10,8 @@ import dev.limiter.PolicyMath
  * units per microsecond. State: `level` (units) and `last` (epoch µs of the last drain).
  */
 internal class LeakyBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
-    private val unit = PolicyMath.unitsPerToken(policy.rate)
-    private val gain = PolicyMath.unitsPerMicro(policy.rate)
+    private val unit = policy.unitsPerToken
+    private val gain = policy.unitsPerMicro
     private val full = policy.capacity * unit
     private var level = 0L
     private var last = now

@@ -1,7 +1,6 @@
 package dev.limiter.internal
 
 import dev.limiter.LimitPolicy
-import dev.limiter.PolicyMath
 
 /**
  * Token bucket: up to `capacity` tokens, refilled continuously at the policy's rate.
@@ -13,8 +12,8 @@ import dev.limiter.PolicyMath
  * waits count from `last`.
  */
 internal class TokenBucket(policy: LimitPolicy, now: Long) : Bucket(policy) {
-    private val unit = PolicyMath.unitsPerToken(policy.rate)
-    private val gain = PolicyMath.unitsPerMicro(policy.rate)
+    private val unit = policy.unitsPerToken
+    private val gain = policy.unitsPerMicro
     private val full = policy.capacity * unit
     private var tokenUnits = full
     private var last = now
