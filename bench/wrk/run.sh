@@ -8,7 +8,10 @@
 # For each store it starts the portal demo (from the bench module's classpath), warms it up,
 # then measures, on the same server:
 #   1. GET /resource (limited per X-API-Key, keys rotated by keys.lua), closed loop, max rate
-#   2. GET /health (unlimited), the same connections: the ratio 1 ÷ 2 is the limiter's cost
+#   2. GET /health (unlimited), the same connections: the ratio 1 ÷ 2 is the limiter's cost.
+#      1 and 2 alternate ROUNDS times (default 3) after WARMUP seconds of each (default 15, long
+#      enough for the JIT to settle); each round gives a ratio, and the median is printed.
+#      With REDIS_URL set, /health also probes Redis once per request (see ObservabilityRoutes).
 #   3. GET /resource paced at about 2,500 req/s: wrk 4.1 has no -R (wrk2 is not packaged), so
 #      keys.lua's delay() makes each of PACED_CONNECTIONS connections wait PACE_MS after every
 #      response; 50 connections × 1 / (19 ms + latency) ≈ 2,500/s. The achieved rate is printed
@@ -18,7 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SECONDS_RUN="${SECONDS_RUN:-15}"
-WARMUP="${WARMUP:-5}"
+WARMUP="${WARMUP:-15}"
+ROUNDS="${ROUNDS:-3}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 PACED_CONNECTIONS="${PACED_CONNECTIONS:-50}"
@@ -52,8 +56,14 @@ run_store() { # label, redis url or empty
   local url="http://127.0.0.1:$PORT"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/wrk/keys.lua "$url" >/dev/null
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s bench/wrk/health.lua "$url" >/dev/null
-  measure "$label resource" -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" -s bench/wrk/keys.lua "$url"
-  measure "$label health  " -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" -s bench/wrk/health.lua "$url"
+  local ratios=() r resource health
+  for r in $(seq 1 "$ROUNDS"); do
+    resource=$(measure "$label resource" -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" -s bench/wrk/keys.lua "$url")
+    health=$(measure "$label health  " -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_RUN}s" -s bench/wrk/health.lua "$url")
+    echo "$resource round=$r"; echo "$health round=$r"
+    ratios+=("$(python3 -c 'import re,sys; f=lambda s: float(re.search(r"rate=([0-9.]+)", s).group(1)); print(f"{f(sys.argv[1]) / f(sys.argv[2]):.3f}")' "$resource" "$health")")
+  done
+  echo "$label ratio resource/health per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')"
   PACE_MS="$PACE_MS" measure "$label paced   " -t"$THREADS" -c"$PACED_CONNECTIONS" -d"${SECONDS_RUN}s" \
     -s bench/wrk/keys.lua "$url"
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -19,6 +19,7 @@ final class Bucket4jRedisContender implements Contender {
     private final LettuceBasedProxyManager<byte[]> proxies;
     private final BucketConfiguration configuration;
     private final ConcurrentHashMap<String, io.github.bucket4j.distributed.BucketProxy> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, io.github.bucket4j.distributed.AsyncBucketProxy> asyncBuckets = new ConcurrentHashMap<>();
 
     Bucket4jRedisContender(String uri, ClientResources resources, BucketConfiguration configuration) {
         this.client = RedisClient.create(resources, uri);
@@ -37,6 +38,14 @@ final class Bucket4jRedisContender implements Contender {
     public boolean decide(String key) {
         return buckets.computeIfAbsent(key, k -> proxies.builder()
                         .build(("limiter-bench:" + k).getBytes(StandardCharsets.UTF_8), () -> configuration))
+                .tryConsume(1);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Boolean> decideAsync(String key) {
+        return asyncBuckets.computeIfAbsent(key, k -> proxies.asAsync().builder()
+                        .build(("limiter-bench:" + k).getBytes(StandardCharsets.UTF_8),
+                                () -> java.util.concurrent.CompletableFuture.completedFuture(configuration)))
                 .tryConsume(1);
     }
 

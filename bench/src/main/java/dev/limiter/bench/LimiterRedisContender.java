@@ -32,6 +32,11 @@ final class LimiterRedisContender implements Contender {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Boolean> decideAsync(String key) {
+        return limiter.tryAcquireAsync(key).thenApply(dev.limiter.Decision::isAllowed);
+    }
+
+    @Override
     public void close() {
         limiter.close();
         store.close();

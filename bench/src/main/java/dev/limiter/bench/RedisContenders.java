@@ -1,6 +1,7 @@
 package dev.limiter.bench;
 
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.lettuce.core.resource.ClientResources;
 import java.util.function.BiFunction;
 
@@ -15,9 +16,11 @@ final class RedisContenders {
      * Returns a factory per contender, taking the Redis URI and the client resources every
      * contender must build its Lettuce client from (they count its round trips).
      */
-    static List<BiFunction<String, ClientResources, Contender>> all() {
-        return List.of(
-                LimiterRedisContender::new,
-                (uri, resources) -> new Bucket4jRedisContender(uri, resources, SeedPolicy.bucket4jConfiguration()));
+    static Map<String, BiFunction<String, ClientResources, Contender>> all() {
+        Map<String, BiFunction<String, ClientResources, Contender>> all = new LinkedHashMap<>();
+        all.put("floor-one-get", RoundTripFloor::new);
+        all.put("limiter", LimiterRedisContender::new);
+        all.put("bucket4j-lettuce", (uri, resources) -> new Bucket4jRedisContender(uri, resources, SeedPolicy.bucket4jConfiguration()));
+        return all;
     }
 }

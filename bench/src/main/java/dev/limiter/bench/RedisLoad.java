@@ -23,9 +23,13 @@ import org.HdrHistogram.Histogram;
  * planned arrival, so a stall counts against every request it delays (no coordinated
  * omission).
  *
+ * <p>Async closed loop ({@code --async-callers}): one thread keeps that many decisions of each
+ * contender's asynchronous API in flight, so no thread parks per decision.
+ *
  * <p>Usage: {@code RedisLoad --out FILE [--seconds 5] [--warmup 2] [--callers 1,16,64]
- * [--rate 1200] [--uri redis://host:port]}; without {@code --uri} it starts a Redis server of
- * its own from the embedded-redis jar.
+ * [--async-callers 64] [--rate 1200] [--uri redis://host:port] [--only limiter,bucket4j-lettuce]};
+ * without {@code --uri} it starts a Redis server of its own from the embedded-redis jar. The
+ * contender {@code floor-one-get} is one plain {@code GET} per call: the harness's floor.
  */
 public final class RedisLoad {
     static final int KEYS = 12_000;
@@ -56,10 +60,18 @@ public final class RedisLoad {
         ClientResources resources = ClientResources.builder().commandLatencyRecorder(sent).build();
         try (RedisCommandStats stats = new RedisCommandStats(uri)) {
             Counters counters = new Counters(stats, sent);
-            for (BiFunction<String, ClientResources, Contender> factory : RedisContenders.all()) {
+            for (var entry : RedisContenders.all().entrySet()) {
+                if (settings.only != null && !settings.only.contains(entry.getKey())) {
+                    continue;
+                }
+                BiFunction<String, ClientResources, Contender> factory = entry.getValue();
                 for (int callers : settings.callers) {
                     rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
                             new Load("closed", callers, 0), () -> closedLoop(callers)));
+                }
+                for (int inFlight : settings.asyncCallers) {
+                    rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
+                            new Load("async", inFlight, 0), () -> asyncLoop(inFlight)));
                 }
                 if (settings.rate > 0) {
                     rows.add(measure(() -> factory.apply(uri, resources), counters, settings,
@@ -175,6 +187,35 @@ public final class RedisLoad {
         });
     }
 
+    /**
+     * Closed loop without a thread per caller: one thread keeps {@code inFlight} decisions of
+     * the contender's asynchronous API outstanding, starting the next as each completes.
+     */
+    private static Phase asyncLoop(int inFlight) {
+        return () -> new Run(1, worker -> {
+            java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(inFlight);
+            while (!worker.stopped()) {
+                slots.acquire();
+                long start = System.nanoTime();
+                current.decideAsync(anyKey()).whenComplete((granted, error) -> {
+                    long nanos = System.nanoTime() - start;
+                    synchronized (worker) {
+                        if (error != null) {
+                            worker.errors++;
+                        } else {
+                            worker.record(granted, nanos);
+                        }
+                    }
+                    slots.release();
+                });
+            }
+            slots.acquire(inFlight); // every call has landed before the counts are read
+            synchronized (worker) {
+                // publishes the callbacks' counts to the thread that merges them
+            }
+        });
+    }
+
     /** Decisions planned at a fixed rate; latency counts from the planned start. */
     private static Phase openLoop(Settings settings) {
         return () -> {
@@ -204,7 +245,7 @@ public final class RedisLoad {
     record Result(long decisions, long allowed, long errors, double seconds, Histogram latencyNanos) {}
 
     /** Command-line settings. */
-    record Settings(String out, int seconds, int warmup, int[] callers, int rate, String uri) {
+    record Settings(String out, int seconds, int warmup, int[] callers, int[] asyncCallers, int rate, String uri, List<String> only) {
         static Settings parse(String[] args) {
             String out = "redis.json";
             int seconds = 5;
@@ -212,24 +253,31 @@ public final class RedisLoad {
             int[] callers = {1, 16, 64};
             int rate = 1200;
             String uri = null;
+            List<String> only = null;
+            int[] asyncCallers = {};
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--out" -> out = value;
                     case "--seconds" -> seconds = Integer.parseInt(value);
                     case "--warmup" -> warmup = Integer.parseInt(value);
-                    case "--callers" -> callers = java.util.Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--callers" -> callers = value.isEmpty() ? new int[0]
+                            : java.util.Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
                     case "--rate" -> rate = Integer.parseInt(value);
                     case "--uri" -> uri = value;
+                    case "--async-callers" -> asyncCallers = value.isEmpty() ? new int[0]
+                            : java.util.Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--only" -> only = List.of(value.split(","));
                     default -> throw new IllegalArgumentException("unknown option '" + args[i]
-                            + "'; use --out FILE, --seconds N, --warmup N, --callers 1,16,64, --rate N or --uri redis://host:port");
+                            + "'; use --out FILE, --seconds N, --warmup N, --callers 1,16,64, --async-callers 64, --rate N,"
+                            + " --uri redis://host:port or --only limiter,bucket4j-lettuce,floor-one-get");
                 }
                 i++;
             }
             if (seconds < 1) {
                 throw new IllegalArgumentException("--seconds must be at least 1, was " + seconds);
             }
-            return new Settings(out, seconds, warmup, callers, rate, uri);
+            return new Settings(out, seconds, warmup, callers, asyncCallers, rate, uri, only);
         }
     }
 }

@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 class RedisLoadSmokeTest {
 
     @Test
-    @DisplayName("every Redis contender decides under a closed and an open loop and its commands are counted")
+    @DisplayName("every Redis contender decides under a closed, an async and an open loop and its commands are counted")
     void everyContenderDecides() throws Exception {
         RedisLoad.Settings settings = RedisLoad.Settings.parse(new String[] {
-            "--seconds", "1", "--warmup", "0", "--callers", "4", "--rate", "200"});
+            "--seconds", "1", "--warmup", "0", "--callers", "4", "--async-callers", "4", "--rate", "200"});
         List<RedisLoad.Row> rows = RedisLoad.run(settings);
 
-        assertEquals(RedisContenders.all().size() * 2, rows.size(), "one closed and one open loop per contender");
+        assertEquals(RedisContenders.all().size() * 3, rows.size(), "a closed, an async and an open loop per contender");
         for (RedisLoad.Row row : rows) {
             String name = row.contender() + " " + row.load();
             assertEquals(0, row.result().errors(), name + " had errors");
