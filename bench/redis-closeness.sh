@@ -2,7 +2,8 @@
 # Our Redis store against the limits of its server, in one run on one redis-server:
 #   1. redis-benchmark running the store's own decision script (one decision per EVALSHA,
 #      64 clients, 12,000 keys: the per-call ceiling), before and after the JVM load;
-#   2. RedisLoad (ours and Bucket4j-Lettuce, 64 callers closed loop, 1,200/s open loop);
+#   2. RedisLoad (ours, Bucket4j-Lettuce and the one-GET floor: 64 blocking callers, 64 async
+#      calls in flight from one thread, and 1,200/s open loop);
 #   3. INFO commandstats usec_per_call of the script against a plain SET.
 # Needs redis-benchmark and redis-cli (Debian: apt-get install -y redis-tools) and a built
 # bench module (./mvnw -B -q -pl bench -am package -DskipTests). Writes bench/results/redis-closeness-*.
@@ -45,7 +46,7 @@ set_rps=$(bench SET 'limiter:{bench:plain-__rand_int__}' '3900000:17962710713237
 set_usec=$(usec set)
 classpath="bench/target/classes:$(cat bench/target/bench.classpath)"
 java -cp "$classpath" dev.limiter.bench.RedisLoad --uri "redis://127.0.0.1:$port" --out "$out/redis-closeness-load.json" \
-  --seconds 5 --warmup 2 --callers 1,64 --rate 1200 > "$work/load.log" 2>&1
+  --seconds 5 --warmup 4 --callers 1,64 --async-callers 64 --rate 1200 > "$work/load.log" 2>&1
 after=$(bench "${decision[@]}")
 python3 - "$out/redis-closeness-load.json" "$before" "$after" "$script_usec" "$inner_set_usec" "$set_usec" "$set_rps" "$(cat /proc/loadavg)" <<'PY' | tee "$out/redis-closeness.txt"
 import json, sys
@@ -58,12 +59,17 @@ rb = (float(before) + float(after)) / 2
 print(f"loadavg at end: {load}")
 print(f"redis-benchmark, same EVALSHA, 64 clients: {before} / {after} calls/s (mean {rb:.0f}); plain SET {set_rps}/s")
 print(f"usec_per_call: decision script {script_usec} (its inner SET {inner_set}), plain SET {set_usec}")
-for c in ("limiter", "bucket4j-lettuce"):
+for c in ("floor-one-get", "limiter", "bucket4j-lettuce"):
     for r in rows:
         if r["contender"] == c:
             print(f"{c:17} {r['mode']:6} callers={r['callers']:3} rate={r['rate']:5} {r['throughput']:9.1f}/s "
                   f"p50={r['p50_us']:.0f}us p99={r['p99_us']:.0f}us round trips/decision={r['roundTripsPerDecision']:.3f}")
-print(f"ratio ours / Bucket4j-Lettuce (64 callers): {ours['throughput'] / peer['throughput']:.2f}")
-print(f"ratio ours / redis-benchmark same EVALSHA:  {ours['throughput'] / rb:.2f}")
-print(f"p99 at 1,200/s: {row('limiter', 'open', 64)['p99_us']:.0f} us")
+asyncs = {c: row(c, "async", 64) for c in ("limiter", "bucket4j-lettuce", "floor-one-get")}
+print(f"ratio ours / Bucket4j-Lettuce (64 blocking callers): {ours['throughput'] / peer['throughput']:.2f}")
+print(f"ratio ours / Bucket4j-Lettuce (64 async in flight):  {asyncs['limiter']['throughput'] / asyncs['bucket4j-lettuce']['throughput']:.2f}")
+print(f"ratio ours / redis-benchmark same EVALSHA (blocking): {ours['throughput'] / rb:.2f}")
+print(f"ratio ours / redis-benchmark same EVALSHA (async):    {asyncs['limiter']['throughput'] / rb:.2f}")
+print(f"ratio ours / one plain GET per call (async floor):   {asyncs['limiter']['throughput'] / asyncs['floor-one-get']['throughput']:.2f}")
+for c in ("limiter", "bucket4j-lettuce", "floor-one-get"):
+    print(f"p99 at 1,200/s, {c}: {row(c, 'open', 64)['p99_us']:.0f} us (p50 {row(c, 'open', 64)['p50_us']:.0f} us)")
 PY
