@@ -1,6 +1,7 @@
 package dev.limiter.redis.internal
 
 import dev.limiter.BucketRequest
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -61,17 +62,32 @@ internal class DecisionBatcher(
             }
         }
         if (sendNow) scope.launch { send(listOf(pending)) }
-        return pending.reply.await()
+        try {
+            return pending.reply.await()
+        } catch (e: CancellationException) {
+            // The caller gave up (a fault-tolerance timeout, say) and was answered otherwise:
+            // if its request is still queued, it must not be charged later.
+            pending.reply.cancel()
+            throw e
+        }
     }
 
-    /** A call came back: its slot goes to the queued requests, if any. */
+    /**
+     * A call came back: its slot goes to the queued requests, if any. Requests whose callers
+     * gave up while queued are dropped unsent, so nothing is charged for them.
+     */
     private fun finished() {
         val batch = lock.withLock {
-            if (queue.isEmpty()) {
+            val next = ArrayList<Pending>(minOf(queue.size, maxBatch))
+            while (next.size < maxBatch && queue.isNotEmpty()) {
+                val p = queue.removeFirst()
+                if (!p.reply.isCancelled) next += p
+            }
+            if (next.isEmpty()) {
                 inFlight--
                 return
             }
-            List(minOf(queue.size, maxBatch)) { queue.removeFirst() }
+            next
         }
         scope.launch { send(batch) }
     }
