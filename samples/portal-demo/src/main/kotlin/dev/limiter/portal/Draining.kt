@@ -6,6 +6,7 @@ import io.ktor.server.application.Application
 import io.ktor.server.application.ApplicationCallPipeline
 import io.ktor.server.application.call
 import io.ktor.server.engine.EmbeddedServer
+import io.ktor.server.netty.NettyApplicationCall
 import io.ktor.server.response.header
 import io.ktor.util.AttributeKey
 import java.util.concurrent.atomic.AtomicBoolean
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger
  *
  * Netty's own graceful stop only waits for its event loops to be quiet for the grace period: a
  * request suspended on Redis for longer is cut off, and its late response is written to a
- * terminated loop (`RejectedExecutionException`). Waiting on the count first avoids both.
+ * terminated loop (`RejectedExecutionException`). Waiting on the count first avoids both. A
+ * call stops counting when Netty has written its response, not when its handler returns.
  */
 class Draining {
     private val inFlight = AtomicInteger()
@@ -56,9 +58,17 @@ class Draining {
             try {
                 proceed()
             } finally {
-                if (inFlight.decrementAndGet() == 0) synchronized(lock) { lock.notifyAll() }
+                // The handler is done once its response is queued; Netty writes it afterwards.
+                // A stop in between closed the connection with the response unwritten (seen
+                // under load), so the call counts until its response write has finished.
+                val writing = runCatching { (call as? NettyApplicationCall)?.responseWriteJob }.getOrNull()
+                if (writing == null || writing.isCompleted) finished() else writing.invokeOnCompletion { finished() }
             }
         }
+    }
+
+    private fun finished() {
+        if (inFlight.decrementAndGet() == 0) synchronized(lock) { lock.notifyAll() }
     }
 }
 
