@@ -38,13 +38,21 @@ class HotReloadSpec : FunSpec({
                     yield()
                 }
             }
+            // Each caller makes at least 2,000 checks and goes on until both configs have
+            // answered, yielding now and then: on a loaded machine the reloader may otherwise
+            // not run at all before 2,000 quick checks are over.
+            val sawA = AtomicBoolean(false)
+            val sawB = AtomicBoolean(false)
             val callers = List(4) { worker ->
                 async {
-                    repeat(2_000) { i ->
+                    var i = 0
+                    while (i < 2_000 || !(sawA.get() && sawB.get())) {
                         val key = if ((i + worker) % 2 == 0) "switch" else "caller-$worker"
                         val decision = limits.check(key, endpoint = "GET /x")
                         val config = whichConfig(key, decision)
                         if (config == null) impossible += "$key -> $decision" else seen += config
+                        if (config == 'A') sawA.set(true) else if (config == 'B') sawB.set(true)
+                        if (++i % 64 == 0) yield()
                     }
                 }
             }

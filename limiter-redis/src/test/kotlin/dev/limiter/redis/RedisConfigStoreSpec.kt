@@ -1,5 +1,6 @@
 package dev.limiter.redis
 
+import dev.limiter.config.VersionedConfig
 import dev.limiter.BackendUnavailableException
 import dev.limiter.config.PublishResult
 import dev.limiter.redis.harness.RedisHarness
@@ -14,6 +15,8 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.SharedFlow
+import kotlinx.coroutines.flow.onSubscription
 import kotlinx.coroutines.flow.onStart
 import kotlinx.coroutines.withTimeout
 import java.time.Duration
@@ -73,8 +76,11 @@ class RedisConfigStoreSpec : FunSpec({
             RedisConfigStore.connect(RedisHarness.uri, Duration.ofMinutes(5), prefix).use { b ->
                 coroutineScope {
                     val subscribed = CompletableDeferred<Unit>()
+                    // onSubscription runs once the collector is registered with the shared flow
+                    // (onStart ran before, and a notice handled in between was emitted to no one).
+                    val updates = b.updates().shouldBeInstanceOf<SharedFlow<VersionedConfig>>()
                     val seen = async(Dispatchers.Default) {
-                        b.updates().onStart { subscribed.complete(Unit) }.first()
+                        updates.onSubscription { subscribed.complete(Unit) }.first()
                     }
                     subscribed.await()
                     val start = System.nanoTime()
