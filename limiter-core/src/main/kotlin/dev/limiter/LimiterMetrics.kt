@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Timer
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.atomic.AtomicInteger
 import java.util.function.BooleanSupplier
 
 /**
@@ -33,7 +32,7 @@ public class LimiterMetrics @JvmOverloads constructor(
 ) : LimiterListener {
     private val counters = ConcurrentHashMap<Triple<String, String, String>, Counter>()
     private val timers = ConcurrentHashMap<String, Timer>()
-    private val depths = ConcurrentHashMap<String, AtomicInteger>()
+    private val depths = ConcurrentHashMap<String, QueueDepth>()
 
     override fun onDecision(policy: LimitPolicy, decision: Decision, waited: Duration, queued: Boolean) {
         val name = tagOf(policy)
@@ -57,7 +56,7 @@ public class LimiterMetrics @JvmOverloads constructor(
     }
 
     override fun onQueueDepth(policy: LimitPolicy, depth: Int) {
-        depthOf(tagOf(policy)).set(depth)
+        depthOf(tagOf(policy)).report(policy, depth)
     }
 
     /**
@@ -71,11 +70,31 @@ public class LimiterMetrics @JvmOverloads constructor(
             .register(registry)
     }
 
-    private fun depthOf(policy: String): AtomicInteger = depths.computeIfAbsent(policy) { p ->
-        AtomicInteger().also {
-            Gauge.builder(QUEUE_DEPTH, it) { depth -> depth.get().toDouble() }
+    private fun depthOf(policy: String): QueueDepth = depths.computeIfAbsent(policy) { p ->
+        QueueDepth().also {
+            Gauge.builder(QUEUE_DEPTH, it) { depth -> depth.total().toDouble() }
                 .description("Requests waiting for permits").tags("policy", p).register(registry)
         }
+    }
+
+    /**
+     * The waiters of every limiter reporting under one policy tag, summed. A policy whose
+     * numbers change (a config reload, an adaptive step) gets a new limiter while callers still
+     * wait in the old one; each reports its own depth, told apart by its policy object.
+     */
+    private class QueueDepth {
+        private val byLimiter = ConcurrentHashMap<Identity, Int>()
+
+        fun report(policy: LimitPolicy, depth: Int) {
+            if (depth == 0) byLimiter.remove(Identity(policy)) else byLimiter[Identity(policy)] = depth
+        }
+
+        fun total(): Int = byLimiter.values.sum()
+    }
+
+    private class Identity(private val of: Any) {
+        override fun equals(other: Any?): Boolean = other is Identity && other.of === of
+        override fun hashCode(): Int = System.identityHashCode(of)
     }
 
     private fun tagOf(policy: LimitPolicy): String = policy.name ?: policy.id

@@ -49,6 +49,25 @@ class LimiterMetricsSpec : FunSpec({
         }
     }
 
+    test("the queue depth sums the limiters of one policy name: waiters of the old numbers still count after a change") {
+        runTest {
+            val registry = SimpleMeterRegistry()
+            val metrics = LimiterMetrics(registry)
+            val clock = VirtualClock(testScheduler)
+            // As after a reload or an adaptive step: a new limiter for "free" while callers still wait in the old one.
+            val before = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(1)).named("free")).clock(clock).listener(metrics).buildSuspending()
+            val after = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(2)).named("free")).clock(clock).listener(metrics).buildSuspending()
+            before.tryAcquire("k")
+            after.tryAcquire("k")
+            val waiters = List(2) { launch { before.queueRequest("k", maxWait = 10.seconds) }.also { runCurrent() } } +
+                List(3) { launch { after.queueRequest("k", maxWait = 10.seconds) }.also { runCurrent() } }
+            val depth = registry.find(LimiterMetrics.QUEUE_DEPTH).tags("policy", "free").gauge()!!
+            depth.value() shouldBe 5.0
+            waiters.forEach { it.join() }
+            depth.value() shouldBe 0.0
+        }
+    }
+
     test("decisions made on the fallback are tagged backend=fallback") {
         runTest {
             val registry = SimpleMeterRegistry()
