@@ -68,6 +68,31 @@ class LimiterMetricsSpec : FunSpec({
         }
     }
 
+    test("the last depth reported matches the queue even when waiters join and leave on many threads at once") {
+        // A listener that takes its time widens the window in which two reports cross.
+        val last = java.util.concurrent.atomic.AtomicInteger(-1)
+        val slow = object : LimiterListener {
+            override fun onQueueDepth(policy: LimitPolicy, depth: Int) {
+                repeat(20) { Thread.yield() }
+                last.set(depth)
+            }
+        }
+        val clock = dev.limiter.testing.MockClock()
+        repeat(5) {
+            val limiter = RateLimiter.builder(LimitPolicy.tokenBucket(1, Rate.perSecond(1)).named("free"))
+                .clock(clock).listener(slow).buildSuspending()
+            kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.Default) {
+                val keys = (1..64).map { "k$it" }
+                keys.forEach { limiter.tryAcquire(it) } // every bucket empty
+                val waiters = keys.map { key -> launch { limiter.queueRequest(key, maxWait = 10.seconds).allowed shouldBe true } }
+                while (limiter.usageStats().queueDepth < keys.size) kotlinx.coroutines.yield()
+                clock.advance(java.time.Duration.ofSeconds(1)) // all 64 are granted and leave together
+                waiters.forEach { it.join() }
+            }
+            last.get() shouldBe 0
+        }
+    }
+
     test("decisions made on the fallback are tagged backend=fallback") {
         runTest {
             val registry = SimpleMeterRegistry()

@@ -193,8 +193,24 @@ internal class QueueingRateLimiter(
             waiting.decrementAndGet()
             return false
         }
-        listener.onQueueDepth(policy, waiting.get())
+        reportDepth()
         return true
+    }
+
+    /**
+     * Tells the listener the queue's depth. Two callers that change it at once may report in
+     * the other order, leaving a stale count published; each therefore reads the depth again
+     * after reporting and reports again until what it reported is current, so the last report
+     * always matches the queue.
+     */
+    private fun reportDepth() {
+        var depth = waiting.get()
+        while (true) {
+            listener.onQueueDepth(policy, depth)
+            val now = waiting.get()
+            if (now == depth) return
+            depth = now
+        }
     }
 
     private fun join(key: String, priority: Int, permits: Long, now: Long): WaitQueue.Waiter {
@@ -231,7 +247,7 @@ internal class QueueingRateLimiter(
         val next = queue.remove(waiter, clock.nowMicros())
         next?.wake()
         waiting.decrementAndGet()
-        listener.onQueueDepth(policy, waiting.get())
+        reportDepth()
         synchronized(queue) { if (queue.isEmpty()) queues.remove(key, queue) }
     }
 
