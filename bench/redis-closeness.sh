@@ -33,7 +33,7 @@ src=limiter-redis/src/main/resources/dev/limiter/redis
   cat "$src/limiter.lua"; } > "$work/script.lua"
 sha=$(redis-cli -p "$port" -x SCRIPT LOAD < "$work/script.lua")
 # The seed's free policy: 40 tokens at 10/s (unit 100000, gain 1), named, Redis TIME, 1 s slack.
-decision=(EVALSHA "$sha" 1 'limiter:{bench:developer-__rand_int__}' '' 1000000 0 take '' token-bucket 1 1 40 100000 1)
+decision=(EVALSHA "$sha" 1 'limiter:{bench:developer-__rand_int__}' '' 1000000 0 take '' token-bucket:1:40:100000:1 1)
 
 bench() { redis-benchmark -p "$port" -c 64 -n 150000 -r 12000 --csv "$@" 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"'; }
 usec() { redis-cli -p "$port" info commandstats | grep "cmdstat_$1:" | sed 's/.*usec_per_call=\([0-9.]*\).*/\1/'; }

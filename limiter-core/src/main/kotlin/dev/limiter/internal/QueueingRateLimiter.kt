@@ -76,12 +76,16 @@ internal class QueueingRateLimiter(
     private suspend fun tryAcquireSlowly(key: String, permits: Long): Decision {
         val now = clock.nowMicros()
         val queue = queues[key]
+        // The key's counters are found before the store suspends, on the caller's thread: a
+        // remote store resumes on its client's one I/O thread, which then only counts.
+        val counters = usage.countersOf(key)
         val decision = if (queue != null && queue.hasWaiterAtOrAbove(0, now)) {
             behindWaiters(key, queue, 0, permits, now, DenyReason.LIMITED)
         } else {
             store.tryConsume(key, policy, permits, now)
         }
-        record(decision, permits, now, 0, false)
+        usage.record(counters, decision, permits, now)
+        listener.onDecision(policy, decision, java.time.Duration.ZERO, false)
         return decision
     }
 

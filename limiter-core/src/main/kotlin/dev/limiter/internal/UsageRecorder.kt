@@ -46,6 +46,18 @@ internal class UsageRecorder(private val maxKeys: Int = DEFAULT_MAX_KEYS) {
         }
     }
 
+    /** [key]'s counters, `null` when untracked; count a decision through them with [record]. */
+    fun countersOf(key: String): KeyCounters? = countersFor(key)
+
+    /**
+     * Counts a decision taken without queueing through [counters], found earlier by
+     * [countersOf]; looked up again when they were forgotten meanwhile, so no count is lost.
+     */
+    fun record(counters: KeyCounters?, decision: Decision, permits: Long, nowMicros: Long) {
+        val live = if (counters == null || counters.forgotten) countersFor(decision.key) else counters
+        count(live, decision.allowed, permits, nowMicros)
+    }
+
     /**
      * Counts a decision taken without queueing for [key], through [cached] when it still holds
      * this recorder's counters of [key]; returns the counters to keep for the next decision.

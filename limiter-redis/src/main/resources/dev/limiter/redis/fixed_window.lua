@@ -22,7 +22,7 @@ local function fixed_window_load(l)
 end
 
 local function fixed_window_save(l, start, count)
-  save(l.key, tag(l, num(start) .. ':' .. num(count), l.a, l.b), start + l.b)
+  save(l.key, tag(l, format('%d:%d', start, count), l.a, l.b), start + l.b)
 end
 
 local function fixed_window(l, permits, commit)

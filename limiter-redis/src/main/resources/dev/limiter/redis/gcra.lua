@@ -31,11 +31,13 @@ local function gcra_save(l, debt)
   local frac = debt - floordiv(debt, gain) * gain
   local idle_at = tat
   if frac > 0 then idle_at = tat + 1 end
-  local value = num(tat)
+  local value
   if l.tagged then
-    value = value .. ':' .. num(frac) .. ':' .. num(l.a) .. ':' .. num(l.b) .. ':' .. num(gain)
+    value = format('%d:%d:%d:%d:%d', tat, frac, l.a, l.b, gain)
   elseif frac > 0 then
-    value = value .. ':' .. num(frac)
+    value = format('%d:%d', tat, frac)
+  else
+    value = num(tat)
   end
   save(l.key, value, idle_at)
 end

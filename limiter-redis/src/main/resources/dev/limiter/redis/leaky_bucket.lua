@@ -29,7 +29,7 @@ local function leaky_bucket_load(l)
 end
 
 local function leaky_bucket_save(l, level, last)
-  save(l.key, tag(l, num(level) .. ':' .. num(last), l.a, l.b), last + ceildiv(level, l.c))
+  save(l.key, tag(l, format('%d:%d', level, last), l.a, l.b), last + ceildiv(level, l.c))
 end
 
 local function leaky_bucket(l, permits, commit)

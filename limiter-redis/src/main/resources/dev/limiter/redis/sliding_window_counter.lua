@@ -42,7 +42,7 @@ local function sliding_window_counter_idle_at(l, start, current)
 end
 
 local function sliding_window_counter_save(l, start, current, previous)
-  save(l.key, tag(l, num(start) .. ':' .. num(current) .. ':' .. num(previous), l.a, l.b),
+  save(l.key, tag(l, format('%d:%d:%d', start, current, previous), l.a, l.b),
     sliding_window_counter_idle_at(l, start, current))
 end
 

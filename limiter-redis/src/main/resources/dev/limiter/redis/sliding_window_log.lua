@@ -13,8 +13,8 @@ local function sliding_window_log_expire(l, sum)
     local newest = fields(rcall('LINDEX', key, -1))[1]
     local ttl = ceildiv(newest + l.b - now + slack, 1000)
     if ttl > 0 then
-      rcall('PEXPIRE', key, num(ttl))
-      rcall('SET', sum_key, num(sum), 'PX', num(ttl))
+      rcall('PEXPIRE', key, ttl)
+      rcall('SET', sum_key, sum, 'PX', ttl)
       return
     end
   end
@@ -42,9 +42,9 @@ local function sliding_window_log(l, permits, commit)
     local f = tail and fields(tail)
     -- A clock that reads earlier than the newest entry still appends in order.
     if f and f[1] >= now then
-      rcall('LSET', key, -1, num(f[1]) .. ':' .. num(f[2] + permits))
+      rcall('LSET', key, -1, format('%d:%d', f[1], f[2] + permits))
     else
-      rcall('RPUSH', key, num(now) .. ':' .. num(permits))
+      rcall('RPUSH', key, format('%d:%d', now, permits))
     end
     sum = sum + permits
     changed = true
@@ -97,7 +97,7 @@ local function sliding_window_log_refund(l, permits, charged_at)
     rcall('LSET', key, found, 'x')
     rcall('LREM', key, 1, 'x')
   else
-    rcall('LSET', key, found, num(f[1]) .. ':' .. num(f[2] - taken))
+    rcall('LSET', key, found, format('%d:%d', f[1], f[2] - taken))
   end
   sliding_window_log_expire(l, tonumber(rcall('GET', l.aux) or '0') - taken)
 end

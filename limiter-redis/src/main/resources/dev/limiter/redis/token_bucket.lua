@@ -10,9 +10,8 @@ local function token_bucket_load(l)
   local full = capacity * unit
   local raw = rcall('GET', l.key)
   if not raw then return full, now end
-  local f = fields(raw)
-  local tokens, last = f[1], f[2]
-  if f[3] and f[3] ~= unit then tokens = min(floordiv(tokens, f[3]), capacity) * unit end
+  local tokens, last, tagged_unit = fields3(raw)
+  if tagged_unit and tagged_unit ~= unit then tokens = min(floordiv(tokens, tagged_unit), capacity) * unit end
   if tokens > full then tokens = full end
   if now > last then
     if now - last >= ceildiv(full - tokens, gain) then
@@ -26,7 +25,7 @@ local function token_bucket_load(l)
 end
 
 local function token_bucket_save(l, tokens, last)
-  save(l.key, tag(l, num(tokens) .. ':' .. num(last), l.b), last + ceildiv(l.a * l.b - tokens, l.c))
+  save(l.key, tag(l, format('%d:%d', tokens, last), l.b), last + ceildiv(l.a * l.b - tokens, l.c))
 end
 
 local function token_bucket(l, permits, commit)

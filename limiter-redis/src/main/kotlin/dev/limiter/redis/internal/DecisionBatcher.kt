@@ -97,7 +97,7 @@ internal class DecisionBatcher(
             val reply = runScript(batch.map { it.levels }, describe(batch), batch[0].nowMicros)
             var offset = 0
             for (p in batch) {
-                val size = 1 + RedisScriptStore.REPLY_FIELDS * p.levels.levels
+                val size = 1 + RedisScriptStore.TAKE_FIELDS * p.levels.levels
                 p.reply.complete(reply.subList(offset, offset + size))
                 offset += size
             }

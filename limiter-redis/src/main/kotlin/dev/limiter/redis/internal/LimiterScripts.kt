@@ -41,17 +41,18 @@ internal object LimiterScripts {
     /** Weights of the sliding window counter are in thousandths, as in its Kotlin twin. */
     private const val WINDOW_COUNTER_SCALE = 1000L
 
-    /** ARGV fields per level (see `limiter.lua`). */
-    const val LEVEL_ARGS = 6
+    /** ARGV fields per level (see `limiter.lua`): the policy, then the permits. */
+    const val LEVEL_ARGS = 2
 
     /** The file holding [algorithm]'s twin: `token_bucket.lua` for `token-bucket`. */
     fun fileName(algorithm: Algorithm): String = algorithm.id.replace('-', '_') + ".lua"
 
     /**
-     * A level's ARGV without its permits: algorithm id, a placeholder for the permits, '1'
-     * when its state records its numbers (named policies), then the three parameters.
+     * A level's policy as the script reads it, `algorithm:tagged:a:b:c`: the algorithm id,
+     * '1' when its state records its numbers (named policies) else '0', then the three
+     * parameters ('' when unused). One string per level, parsed once per script call.
      */
-    fun level(policy: LimitPolicy): Array<String> {
+    fun level(policy: LimitPolicy): String {
         val rate = policy.rate
         val gcd = gcd(rate.amount, rate.periodMicros)
         val unit = rate.periodMicros / gcd
@@ -64,7 +65,7 @@ internal object LimiterScripts {
             Algorithm.SLIDING_WINDOW_COUNTER ->
                 Triple(policy.capacity.toString(), rate.periodMicros.toString(), WINDOW_COUNTER_SCALE.toString())
         }
-        return arrayOf(policy.algorithm.id, "", if (policy.name != null) "1" else "0", a, b, c)
+        return "${policy.algorithm.id}:${if (policy.name != null) "1" else "0"}:$a:$b:$c"
     }
 
     private tailrec fun gcd(a: Long, b: Long): Long = if (b == 0L) a else gcd(b, a % b)

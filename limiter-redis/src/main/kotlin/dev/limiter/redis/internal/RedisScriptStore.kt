@@ -32,7 +32,7 @@ internal class RedisScriptStore(
     private val usageMillis = options.usageRetention.toMillis().toString()
     private val usageOn = options.usageRetention.toMillis() > 0
     private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
-    private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, Array<String>>()
+    private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, String>()
     private val batcher = newBatcher()
     private val batchers = java.util.concurrent.ConcurrentHashMap<Int, DecisionBatcher>()
 
@@ -109,12 +109,13 @@ internal class RedisScriptStore(
     override suspend fun inspect(key: String, policy: LimitPolicy, permits: Long, nowMicros: Long): BucketSnapshot {
         checkPermits(permits, policy)
         val reply = run(listOf(BucketRequest(key, policy, permits)), MODE_INSPECT, "", nowMicros)
+        fun field(f: Int): Long = (reply[1 + f] as Number).toLong()
         return BucketSnapshot(
-            tokens = reply.long(0, 4).toDouble() / reply.long(0, 5),
-            remaining = reply.long(0, 1),
+            tokens = field(4).toDouble() / field(5),
+            remaining = field(1),
             limit = policy.capacity,
-            retryAfterMicros = reply.long(0, 2),
-            resetAfterMicros = reply.long(0, 3),
+            retryAfterMicros = field(2),
+            resetAfterMicros = field(3),
         )
     }
 
@@ -148,7 +149,8 @@ internal class RedisScriptStore(
     /**
      * Runs the script over [requests] in [mode] (`take`, `inspect` or `refund` of a take made
      * at [fifth], which for a take describes a batch, see `limiter.lua`) and returns its
-     * reply: the time it ran at, then six numbers per level (per request, for a batch).
+     * reply: the time it ran at, then per level [TAKE_FIELDS] numbers ([INSPECT_FIELDS] for an
+     * inspection; repeated per request, for a batch).
      */
     suspend fun run(requests: List<BucketRequest>, mode: String, fifth: String, nowMicros: Long): List<Any?> =
         runEncoded(listOf(encode(requests)), mode, fifth, nowMicros)
@@ -192,10 +194,8 @@ internal class RedisScriptStore(
         var algorithms = 0
         for (r in requests) {
             algorithms = algorithms or (1 shl r.policy.algorithm.ordinal)
-            val level = levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
-            args += level[0]
+            args += levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
             args += r.permits.toString()
-            for (i in 2 until level.size) args += level[i]
             val state = keys.state(r.policy, r.key)
             scriptKeys += state
             if (usageOn) scriptKeys += "$state:u"
@@ -248,12 +248,15 @@ internal class RedisScriptStore(
         /** The most requests one batched call carries. */
         const val MAX_BATCH = 128
 
-        /** Numbers per level in a script's reply. */
-        const val REPLY_FIELDS = 6
+        /** Numbers per level in a take's reply: allowed, remaining, retryAfter, resetAfter. */
+        const val TAKE_FIELDS = 4
 
-        /** Field [field] (0 to 5) of level [level] in a script's reply. */
+        /** Numbers per level in an inspection's reply: a take's, then the exact tokens as a fraction. */
+        const val INSPECT_FIELDS = 6
+
+        /** Field [field] (0 to 3) of level [level] in a take's reply. */
         fun List<Any?>.long(level: Int, field: Int): Long =
-            (this[1 + level * REPLY_FIELDS + field] as Number).toLong()
+            (this[1 + level * TAKE_FIELDS + field] as Number).toLong()
     }
 }
 

@@ -2,7 +2,8 @@ package dev.limiter.redis.internal
 
 import dev.limiter.BucketRequest
 import dev.limiter.LimitPolicy
-import dev.limiter.redis.internal.RedisScriptStore.Companion.REPLY_FIELDS
+import dev.limiter.redis.internal.RedisScriptStore.Companion.INSPECT_FIELDS
+import dev.limiter.redis.internal.RedisScriptStore.Companion.TAKE_FIELDS
 import dev.limiter.redis.internal.RedisScriptStore.Companion.long
 import io.lettuce.core.cluster.SlotHash
 
@@ -42,11 +43,11 @@ internal class SlotGroups(
 
     /** Decides the request; returns a reply laid out as one script's, in request order. */
     suspend fun decide(store: RedisScriptStore, nowMicros: Long): List<Any?> {
-        val reply = arrayOfNulls<Any>(1 + REPLY_FIELDS * requests.size)
+        val reply = arrayOfNulls<Any>(1 + TAKE_FIELDS * requests.size)
         val charged = ArrayList<Pair<List<Int>, Long>>()
         for ((g, group) in groups.withIndex()) {
             val answer = store.run(group.map { requests[it] }, RedisScriptStore.MODE_TAKE, "", nowMicros)
-            copy(answer, group, reply)
+            copy(answer, TAKE_FIELDS, group, reply)
             if (reply[0] == null) reply[0] = answer[0]
             if (group.indices.all { answer.long(it, 0) == 1L }) {
                 charged += group to (answer[0] as Number).toLong()
@@ -62,16 +63,17 @@ internal class SlotGroups(
             }
             failure?.let { throw it }
             for (later in groups.drop(g + 1)) {
-                copy(store.run(later.map { requests[it] }, RedisScriptStore.MODE_INSPECT, "", nowMicros), later, reply)
+                copy(store.run(later.map { requests[it] }, RedisScriptStore.MODE_INSPECT, "", nowMicros), INSPECT_FIELDS, later, reply)
             }
             break
         }
         return reply.asList()
     }
 
-    private fun copy(answer: List<Any?>, group: List<Int>, reply: Array<Any?>) {
+    /** Copies a take's four numbers per level from [answer], whose levels hold [width] numbers each. */
+    private fun copy(answer: List<Any?>, width: Int, group: List<Int>, reply: Array<Any?>) {
         for ((j, i) in group.withIndex()) {
-            for (f in 0 until REPLY_FIELDS) reply[1 + i * REPLY_FIELDS + f] = answer[1 + j * REPLY_FIELDS + f]
+            for (f in 0 until TAKE_FIELDS) reply[1 + i * TAKE_FIELDS + f] = answer[1 + j * width + f]
         }
     }
 }
