@@ -3,7 +3,8 @@
 #   1. redis-benchmark running the store's own decision script (one decision per EVALSHA,
 #      64 clients, 12,000 keys: the per-call ceiling), before and after the JVM load;
 #   2. RedisLoad (ours, Bucket4j-Lettuce and the one-GET floor: 64 blocking callers, 64 async
-#      calls in flight from one thread, and 1,200/s open loop);
+#      calls in flight from one thread, and 1,200/s open loop), then two more rounds of ours
+#      and Bucket4j's 64-caller rows, for a median of three ratios;
 #   3. INFO commandstats usec_per_call of the script against a plain SET.
 # Needs redis-benchmark and redis-cli (Debian: apt-get install -y redis-tools) and a built
 # bench module (./mvnw -B -q -pl bench -am package -DskipTests). Writes bench/results/redis-closeness-*.
@@ -47,10 +48,17 @@ set_usec=$(usec set)
 classpath="bench/target/classes:$(cat bench/target/bench.classpath)"
 java -cp "$classpath" dev.limiter.bench.RedisLoad --uri "redis://127.0.0.1:$port" --out "$out/redis-closeness-load.json" \
   --seconds 5 --warmup 4 --callers 1,64 --async-callers 64 --rate 1200 > "$work/load.log" 2>&1
+# Two more rounds of the rows the Bucket4j ratios come from: throughput here drifts by 10-20%
+# from one JVM to the next, so each ratio is reported per round and as the median of three.
+for round in 2 3; do
+  java -cp "$classpath" dev.limiter.bench.RedisLoad --uri "redis://127.0.0.1:$port" --out "$out/redis-closeness-load-r$round.json" \
+    --seconds 5 --warmup 4 --callers 64 --async-callers 64 --rate 0 --only limiter,bucket4j-lettuce >> "$work/load.log" 2>&1
+done
 after=$(bench "${decision[@]}")
 python3 - "$out/redis-closeness-load.json" "$before" "$after" "$script_usec" "$inner_set_usec" "$set_usec" "$set_rps" "$(cat /proc/loadavg)" <<'PY' | tee "$out/redis-closeness.txt"
-import json, sys
+import json, statistics, sys
 rows = json.load(open(sys.argv[1]))["results"]
+rounds = [rows] + [json.load(open(sys.argv[1].replace(".json", f"-r{r}.json")))["results"] for r in (2, 3)]
 before, after, script_usec, inner_set, set_usec, set_rps, load = sys.argv[2:]
 def row(c, mode, callers):
     return next(r for r in rows if r["contender"] == c and r["mode"] == mode and r["callers"] == callers)
@@ -65,8 +73,13 @@ for c in ("floor-one-get", "limiter", "bucket4j-lettuce"):
             print(f"{c:17} {r['mode']:6} callers={r['callers']:3} rate={r['rate']:5} {r['throughput']:9.1f}/s "
                   f"p50={r['p50_us']:.0f}us p99={r['p99_us']:.0f}us round trips/decision={r['roundTripsPerDecision']:.3f}")
 asyncs = {c: row(c, "async", 64) for c in ("limiter", "bucket4j-lettuce", "floor-one-get")}
-print(f"ratio ours / Bucket4j-Lettuce (64 blocking callers): {ours['throughput'] / peer['throughput']:.2f}")
-print(f"ratio ours / Bucket4j-Lettuce (64 async in flight):  {asyncs['limiter']['throughput'] / asyncs['bucket4j-lettuce']['throughput']:.2f}")
+def ratios(mode):
+    return [next(r for r in rs if r["contender"] == "limiter" and r["mode"] == mode and r["callers"] == 64)["throughput"]
+            / next(r for r in rs if r["contender"] == "bucket4j-lettuce" and r["mode"] == mode and r["callers"] == 64)["throughput"]
+            for rs in rounds]
+for mode, label in (("closed", "64 blocking callers"), ("async", "64 async in flight")):
+    rs = ratios(mode)
+    print(f"ratio ours / Bucket4j-Lettuce ({label}): rounds {' / '.join(f'{r:.2f}' for r in rs)}, median {statistics.median(rs):.2f}")
 print(f"ratio ours / redis-benchmark same EVALSHA (blocking): {ours['throughput'] / rb:.2f}")
 print(f"ratio ours / redis-benchmark same EVALSHA (async):    {asyncs['limiter']['throughput'] / rb:.2f}")
 print(f"ratio ours / one plain GET per call (async floor):   {asyncs['limiter']['throughput'] / asyncs['floor-one-get']['throughput']:.2f}")

@@ -7,8 +7,8 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
-import java.util.concurrent.locks.ReentrantLock
-import kotlin.concurrent.withLock
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * Sends the decisions a node makes concurrently to Redis together: one script call for a
@@ -35,9 +35,11 @@ internal class DecisionBatcher(
         val reply = CompletableDeferred<List<Any?>>()
     }
 
-    private val lock = ReentrantLock()
-    private var inFlight = 0
-    private val queue = ArrayDeque<Pending>()
+    // No lock: callers and the returning calls meet on a lock-free queue and a count of the
+    // calls on their way. A lock here was contended by every caller and the I/O thread, and
+    // each contended release woke a parked thread.
+    private val inFlight = AtomicInteger()
+    private val queue = ConcurrentLinkedQueue<Pending>()
 
     // Unconfined: a batch is sent from the thread whose call just came back, without a hop.
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
@@ -52,16 +54,8 @@ internal class DecisionBatcher(
      */
     suspend fun take(requests: List<BucketRequest>, nowMicros: Long): List<Any?> {
         val pending = Pending(encode(requests), nowMicros)
-        val sendNow = lock.withLock {
-            if (inFlight < maxInFlight && queue.isEmpty()) {
-                inFlight++
-                true
-            } else {
-                queue.addLast(pending)
-                false
-            }
-        }
-        if (sendNow) scope.launch { send(listOf(pending)) }
+        queue.add(pending)
+        sendQueued()
         try {
             return pending.reply.await()
         } catch (e: CancellationException) {
@@ -73,23 +67,38 @@ internal class DecisionBatcher(
     }
 
     /**
-     * A call came back: its slot goes to the queued requests, if any. Requests whose callers
-     * gave up while queued are dropped unsent, so nothing is charged for them.
+     * Sends what is queued while fewer than [maxInFlight] calls are on their way: a lone
+     * request at once, in its own call; under load, everything queued meanwhile (up to
+     * [maxBatch] requests) in one call. Requests whose callers gave up while queued are
+     * dropped unsent, so nothing is charged for them.
+     *
+     * Whoever queues a request, or frees a slot, calls this afterwards, so a request never
+     * stays queued while a slot is free: either its own caller or the call that came back
+     * last takes it.
      */
-    private fun finished() {
-        val batch = lock.withLock {
-            val next = ArrayList<Pending>(minOf(queue.size, maxBatch))
-            while (next.size < maxBatch && queue.isNotEmpty()) {
-                val p = queue.removeFirst()
-                if (!p.reply.isCancelled) next += p
+    private fun sendQueued() {
+        while (true) {
+            val calls = inFlight.get()
+            if (calls >= maxInFlight || queue.isEmpty()) return
+            if (!inFlight.compareAndSet(calls, calls + 1)) continue
+            val batch = ArrayList<Pending>(BATCH_CAPACITY)
+            while (batch.size < maxBatch) {
+                val p = queue.poll() ?: break
+                if (!p.reply.isCancelled) batch += p
             }
-            if (next.isEmpty()) {
-                inFlight--
-                return
+            if (batch.isEmpty()) {
+                inFlight.decrementAndGet()
+                continue
             }
-            next
+            scope.launch { send(batch) }
+            return
         }
-        scope.launch { send(batch) }
+    }
+
+    /** A call came back: its slot goes to the queued requests, if any. */
+    private fun finished() {
+        inFlight.decrementAndGet()
+        sendQueued()
     }
 
     private suspend fun send(batch: List<Pending>) {
@@ -118,5 +127,10 @@ internal class DecisionBatcher(
             if (clientTime) description.append('@').append(p.nowMicros)
         }
         return description.toString()
+    }
+
+    private companion object {
+        /** Room first made for a batch; it grows past this under heavy load (sizing it from the queue would walk it). */
+        const val BATCH_CAPACITY = 16
     }
 }
