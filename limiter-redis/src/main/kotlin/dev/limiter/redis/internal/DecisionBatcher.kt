@@ -1,12 +1,14 @@
 package dev.limiter.redis.internal
 
 import dev.limiter.BucketRequest
-import kotlinx.coroutines.CancellationException
-import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 
@@ -31,9 +33,8 @@ internal class DecisionBatcher(
     private val encode: (List<BucketRequest>) -> EncodedLevels,
     private val runScript: suspend (parts: List<EncodedLevels>, batch: String, nowMicros: Long) -> List<Any?>,
 ) {
-    private class Pending(val levels: EncodedLevels, val nowMicros: Long) {
-        val reply = CompletableDeferred<List<Any?>>()
-    }
+    /** A queued request and its caller, resumed with the reply (no Deferred: a caller awaits just one answer). */
+    private class Pending(val levels: EncodedLevels, val nowMicros: Long, val caller: CancellableContinuation<List<Any?>>)
 
     // No lock: callers and the returning calls meet on a lock-free queue and a count of the
     // calls on their way. A lock here was contended by every caller and the I/O thread, and
@@ -53,16 +54,12 @@ internal class DecisionBatcher(
      * there. The next batch never waits for a caller's thread to be scheduled again.
      */
     suspend fun take(requests: List<BucketRequest>, nowMicros: Long): List<Any?> {
-        val pending = Pending(encode(requests), nowMicros)
-        queue.add(pending)
-        sendQueued()
-        try {
-            return pending.reply.await()
-        } catch (e: CancellationException) {
-            // The caller gave up (a fault-tolerance timeout, say) and was answered otherwise:
-            // if its request is still queued, it must not be charged later.
-            pending.reply.cancel()
-            throw e
+        val levels = encode(requests)
+        return suspendCancellableCoroutine { caller ->
+            // A caller that gives up (a fault-tolerance timeout, say) is answered otherwise;
+            // its continuation is then cancelled, and [sendQueued] drops its request unsent.
+            queue.add(Pending(levels, nowMicros, caller))
+            sendQueued()
         }
     }
 
@@ -84,7 +81,7 @@ internal class DecisionBatcher(
             val batch = ArrayList<Pending>(BATCH_CAPACITY)
             while (batch.size < maxBatch) {
                 val p = queue.poll() ?: break
-                if (!p.reply.isCancelled) batch += p
+                if (!p.caller.isCancelled) batch += p
             }
             if (batch.isEmpty()) {
                 inFlight.decrementAndGet()
@@ -102,16 +99,19 @@ internal class DecisionBatcher(
     }
 
     private suspend fun send(batch: List<Pending>) {
+        var answered = 0
         try {
             val reply = runScript(batch.map { it.levels }, describe(batch), batch[0].nowMicros)
             var offset = 0
             for (p in batch) {
                 val size = 1 + RedisScriptStore.TAKE_FIELDS * p.levels.levels
-                p.reply.complete(reply.subList(offset, offset + size))
+                // A caller cancelled after its request left is not resumed: its answer is ignored.
+                p.caller.resume(reply.subList(offset, offset + size))
+                answered++
                 offset += size
             }
         } catch (e: Throwable) {
-            for (p in batch) p.reply.completeExceptionally(e)
+            for (i in answered until batch.size) batch[i].caller.resumeWithException(e)
         } finally {
             finished()
         }
