@@ -60,10 +60,15 @@ public final class PairedRatio {
         Op bucket4j = keys == 1
                 ? (call, key) -> single.tryConsume(1)
                 : (call, key) -> map.computeIfAbsent(key, k -> s.bucket4j()).tryConsume(1);
+        // Bucket4j's call that answers what our Decision does (remaining permits, wait for the
+        // next one): the like-for-like peer of a limiter that sets rate-limit headers.
+        Op bucket4jProbe = keys == 1
+                ? (call, key) -> single.tryConsumeAndReturnRemaining(1).isConsumed()
+                : (call, key) -> map.computeIfAbsent(key, k -> s.bucket4j()).tryConsumeAndReturnRemaining(1).isConsumed();
         Op suspend = (call, key) -> call.tryAcquire(ours, key, 1).isAllowed();
         Op facade = (call, key) -> oursBlocking.tryAcquire(key).isAllowed();
-        String[] labels = {"oursSuspend", "oursJavaFacade", "bucket4j"};
-        Op[] ops = {suspend, facade, bucket4j};
+        String[] labels = {"oursSuspend", "oursJavaFacade", "bucket4j", "bucket4jProbe"};
+        Op[] ops = {suspend, facade, bucket4j, bucket4jProbe};
 
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         CyclicBarrier stop = new CyclicBarrier(threads + 1);
@@ -98,11 +103,13 @@ public final class PairedRatio {
             System.out.printf(Locale.ROOT, "  %-15s median %.2f ops/us (p10 %.2f, p90 %.2f)%n",
                     labels[j], pct(r, 50), pct(r, 10), pct(r, 90));
         }
-        for (int j = 0; j < 2; j++) {
-            int jj = j;
-            double[] r = results.stream().mapToDouble(x -> x[jj] / x[2]).toArray();
-            System.out.printf(Locale.ROOT, "  %s / bucket4j: median %.2f (p10 %.2f, p90 %.2f; median's 95%% interval %s)%n",
-                    labels[j], pct(r, 50), pct(r, 10), pct(r, 90), medianInterval(r));
+        for (int peer = 2; peer < ops.length; peer++) {
+            for (int j = 0; j < 2; j++) {
+                int jj = j, pp = peer;
+                double[] r = results.stream().mapToDouble(x -> x[jj] / x[pp]).toArray();
+                System.out.printf(Locale.ROOT, "  %s / %s: median %.2f (p10 %.2f, p90 %.2f; median's 95%% interval %s)%n",
+                        labels[j], labels[peer], pct(r, 50), pct(r, 10), pct(r, 90), medianInterval(r));
+            }
         }
         double[] kotlinOverJava = results.stream().mapToDouble(x -> x[0] / x[1]).toArray();
         System.out.printf(Locale.ROOT, "  oursSuspend / oursJavaFacade: median %.2f (p10 %.2f, p90 %.2f; median's 95%% interval %s)%n",
@@ -132,9 +139,14 @@ public final class PairedRatio {
                         if (ops[1].run(call, names.length == 1 ? names[0] : names[random.nextInt(names.length)])) granted++;
                         n++;
                     }
-                } else {
+                } else if (op == ops[2]) {
                     while (running) {
                         if (ops[2].run(call, names.length == 1 ? names[0] : names[random.nextInt(names.length)])) granted++;
+                        n++;
+                    }
+                } else {
+                    while (running) {
+                        if (ops[3].run(call, names.length == 1 ? names[0] : names[random.nextInt(names.length)])) granted++;
                         n++;
                     }
                 }
