@@ -13,19 +13,9 @@ cd "$(dirname "$0")/.."
 port="${1:-26398}"
 work=$(mktemp -d)
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-server=$(command -v redis-server || true)
-if [[ -z "$server" ]]; then
-  jar=$(find ~/.m2/repository/com/github/codemonstur -name 'embedded-redis-*.jar' | head -1)
-  (cd "$work" && unzip -q -o "$jar" redis-server-6.2.6-v5-linux-amd64 && chmod +x redis-server-6.2.6-v5-linux-amd64)
-  server="$work/redis-server-6.2.6-v5-linux-amd64"
-fi
-"$server" --port "$port" --save '' --appendonly no --daemonize yes --logfile "$work/redis.log"
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-src=limiter-redis/src/main/resources/dev/limiter/redis
-{ cat "$src/common.lua" "$src/token_bucket.lua"
-  printf "local decide = { ['token-bucket'] = token_bucket }\nlocal refund = { ['token-bucket'] = token_bucket_refund }\n"
-  cat "$src/limiter.lua"; } > "$work/script.lua"
-sha=$(redis-cli -p "$port" -x SCRIPT LOAD < "$work/script.lua")
+source bench/redis-script.sh
+start_redis "$port" "$work"
+sha=$(load_decision_script "$port" "$work")
 # The seed's free policy: 40 tokens at 10/s (unit 100000, gain 1), named; Redis TIME, 1 s slack.
 level=(token-bucket:1:40:100000:1 1)
 single=(EVALSHA "$sha" 1 'limiter:{bench:developer-__rand_int__}' '' 1000000 0 take '' "${level[@]}")
