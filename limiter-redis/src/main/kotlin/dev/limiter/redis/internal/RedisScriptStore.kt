@@ -32,7 +32,7 @@ internal class RedisScriptStore(
     private val usageMillis = options.usageRetention.toMillis().toString()
     private val usageOn = options.usageRetention.toMillis() > 0
     private val clientTime = options.timeSource == RedisStoreOptions.TimeSource.CLIENT
-    private val levelArgs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, String>()
+    private val levelSpecs = java.util.concurrent.ConcurrentHashMap<Pair<LimitPolicy, String?>, String>()
     private val batcher = newBatcher()
     private val batchers = java.util.concurrent.ConcurrentHashMap<Int, DecisionBatcher>()
 
@@ -194,7 +194,7 @@ internal class RedisScriptStore(
         var algorithms = 0
         for (r in requests) {
             algorithms = algorithms or (1 shl r.policy.algorithm.ordinal)
-            args += levelArgs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
+            args += levelSpecs.getOrPut(r.policy to r.policy.name) { LimiterScripts.level(r.policy) }
             args += r.permits.toString()
             val state = keys.state(r.policy, r.key)
             scriptKeys += state
