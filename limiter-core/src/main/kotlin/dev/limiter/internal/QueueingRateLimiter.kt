@@ -148,23 +148,45 @@ internal class QueueingRateLimiter(
     }
 
     private fun park(key: String, queue: WaitQueue, waiter: WaitQueue.Waiter, deadline: Long): Decision {
+        var told: WaitQueue.Waiter? = null
         while (true) {
             if (closed) throw closedException()
             if (Thread.interrupted()) throw InterruptedException()
             val now = clock.nowMicros()
             if (queue.isBest(waiter, now)) {
+                if (waiter.turnSoon) waiter.turnSoon = false
                 val decision = consumeNow(key, waiter.permits, now)
                 if (decision.allowed) return decision
                 val retryAt = now + decision.retryAfterMicros
                 if (retryAt > deadline) return decision.deny(DenyReason.QUEUE_TIMEOUT)
+                if (timer.spins(retryAt)) told = tellSuccessor(queue, waiter, now, told)
                 timer.park(waiter, retryAt)
             } else {
                 if (now >= deadline) {
                     return runBlocking { behindWaiters(key, queue, waiter.priority, waiter.permits, now, DenyReason.QUEUE_TIMEOUT) }
                 }
-                timer.park(waiter, deadline)
+                if (waiter.turnSoon) {
+                    waiter.turnSoon = false
+                    timer.spin(waiter, deadline)
+                } else {
+                    timer.park(waiter, deadline)
+                }
             }
         }
+    }
+
+    /**
+     * Wakes the waiter next in line when [head]'s grant is microseconds away, so that it spins
+     * for its turn instead of parking: a parked thread takes longer to wake on a busy machine
+     * than the gap between refills at high rates, and every microsecond the turn sits with a
+     * sleeping thread is a refill that a full bucket throws away. Tells each successor once.
+     */
+    private fun tellSuccessor(queue: WaitQueue, head: WaitQueue.Waiter, now: Long, told: WaitQueue.Waiter?): WaitQueue.Waiter? {
+        val next = queue.successor(head, now) ?: return told
+        if (next === told) return told
+        next.turnSoon = true
+        next.wake()
+        return next
     }
 
     private fun consumeNow(key: String, permits: Long, now: Long): Decision =

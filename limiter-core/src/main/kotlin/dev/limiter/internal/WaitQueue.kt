@@ -44,6 +44,18 @@ internal class WaitQueue(private val agingMicros: Long) {
     @Synchronized
     fun isBest(waiter: Waiter, now: Long): Boolean = best(now) === waiter
 
+    /**
+     * The waiter whose turn comes after [head]'s, when [head] is the best; `null` when there is
+     * none or aging is on (aged ranks move with time, so the next turn is not known in advance).
+     */
+    @Synchronized
+    fun successor(head: Waiter, now: Long): Waiter? {
+        if (agingMicros != 0L || head.fifo == null || best(now) !== head) return null
+        head.next?.let { return it }
+        val lower = byPriority.lowerKey(head.priority) ?: return null
+        return byPriority[lower]!!.head
+    }
+
     /** Whether a waiter of [priority] or higher is queued: a new request of [priority] must not pass it. */
     @Synchronized
     fun hasWaiterAtOrAbove(priority: Int, now: Long): Boolean {
@@ -128,6 +140,14 @@ internal class WaitQueue(private val agingMicros: Long) {
         internal var fifo: Fifo? = null
         internal var prev: Waiter? = null
         internal var next: Waiter? = null
+
+        /**
+         * Set by the waiter ahead when its own grant is moments away: the turn passes to this
+         * waiter next, so it spins for it instead of parking (see [WaitTimer.park]).
+         */
+        @Volatile
+        @JvmField
+        var turnSoon = false
     }
 
     /** The waiters of one priority, oldest first, doubly linked so any of them leaves in O(1). */

@@ -53,6 +53,9 @@ internal open class WaitSignal : AtomicReference<Any?>(null), Runnable {
         }
     }
 
+    /** Takes a pending wake, if any: for a waiter that watched [isPending] instead of sleeping. */
+    fun takeWake(): Boolean = state.compareAndSet(WOKEN, null)
+
     /**
      * Parks the calling thread until woken, interrupted, or [nanos] have passed (0: no limit);
      * may return early, so callers re-check their condition.

@@ -17,6 +17,10 @@ class WaitQueueSpec : FunSpec({
         fun best(now: Long): WaitQueue.Waiter? =
             waiters.minWithOrNull(compareByDescending<WaitQueue.Waiter> { effective(it, now) }.thenBy { it.sequence })
 
+        /** The waiter after the best, or null: what [WaitQueue.successor] answers without aging. */
+        fun second(now: Long): WaitQueue.Waiter? =
+            waiters.sortedWith(compareByDescending<WaitQueue.Waiter> { effective(it, now) }.thenBy { it.sequence }).getOrNull(1)
+
         fun permitsAtOrAbove(priority: Int, now: Long, cap: Long): Long =
             waiters.filter { effective(it, now) >= priority }.sumOf { it.permits }.coerceAtMost(cap)
     }
@@ -40,7 +44,12 @@ class WaitQueueSpec : FunSpec({
                     withClue(step) { queue.remove(w, now) shouldBe expectedBest }
                 }
                 val best = scan.best(now)
-                if (best != null) withClue(step) { queue.isBest(best, now) shouldBe true }
+                if (best != null) withClue(step) {
+                    queue.isBest(best, now) shouldBe true
+                    // Aged ranks move with time: the queue names no successor then.
+                    queue.successor(best, now) shouldBe (if (aging == 0L) scan.second(now) else null)
+                    if (scan.waiters.size > 1) queue.successor(scan.second(now)!!, now) shouldBe null // not the head
+                }
                 val p = random.nextInt(-3, 5)
                 withClue(step) {
                     queue.hasWaiterAtOrAbove(p, now) shouldBe scan.waiters.any { scan.effective(it, now) >= p }
