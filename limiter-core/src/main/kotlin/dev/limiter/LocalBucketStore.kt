@@ -93,7 +93,9 @@ public class LocalBucketStore @JvmOverloads constructor(
                 remaining = bucket.remaining
                 retryAfter = bucket.retryAfter
                 resetAfter = bucket.resetAfter
-                entry.usage = usage.countLocked(entry.usage, key, allowed, permits, nowMicros)
+                val cached = entry.usage
+                val counters = usage.countLocked(cached, key, allowed, permits, nowMicros)
+                if (counters !== cached) entry.usage = counters // no store to the word's line when unchanged
             } finally {
                 entry.release()
             }
