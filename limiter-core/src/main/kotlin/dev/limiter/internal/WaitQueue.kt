@@ -143,7 +143,7 @@ internal class WaitQueue(private val agingMicros: Long) {
 
         /**
          * Set by the waiter ahead when its own grant is moments away: the turn passes to this
-         * waiter next, so it spins for it instead of parking (see [WaitTimer.park]).
+         * waiter next, so it watches for it instead of parking (see [WaitTimer.spin]).
          */
         @Volatile
         @JvmField

@@ -61,9 +61,11 @@ internal class WaitTimer(private val clock: LimiterClock) {
     }
 
     /**
-     * Spins until [signal] is woken (taking the wake) or the clock reaches [untilMicros], for at
-     * most [SPIN_NANOS]: for a wake due within microseconds, which a parked thread would only
-     * notice tens of microseconds later. Only on the system clock; elsewhere it parks.
+     * Watches [signal] until it is woken (taking the wake) or the clock reaches [untilMicros],
+     * for at most [SPIN_NANOS]: for a wake due within microseconds, which a parked thread would
+     * only notice tens of microseconds later. Yields the CPU between looks rather than spinning
+     * hot, which on two cores took it from the thread about to wake this one. Only on the
+     * system clock; elsewhere it parks.
      */
     fun spin(signal: WaitSignal, untilMicros: Long) {
         if (clock !== LimiterClock.SYSTEM) return park(signal, untilMicros)
