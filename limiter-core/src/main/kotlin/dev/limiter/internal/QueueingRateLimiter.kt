@@ -176,7 +176,7 @@ internal class QueueingRateLimiter(
     }
 
     /**
-     * Wakes the waiter next in line when [head]'s grant is microseconds away, so that it spins
+     * Wakes the waiter next in line when [head]'s grant is microseconds away, so that it watches
      * for its turn instead of parking: a parked thread takes longer to wake on a busy machine
      * than the gap between refills at high rates, and every microsecond the turn sits with a
      * sleeping thread is a refill that a full bucket throws away. Tells each successor once.
