@@ -142,10 +142,13 @@ public class LocalBucketStore @JvmOverloads constructor(
         }
     }
 
-    /** Takes every entry's word, each within a brief spin; on failure holds none of them. */
+    /**
+     * Takes every entry's word, each within a brief spin (shorter once some are held, since
+     * their keys' callers wait meanwhile); on failure holds none of them.
+     */
     private fun spinLockAll(entries: List<BucketEntry>): Boolean {
         for (i in entries.indices) {
-            if (!entries[i].spinLock()) {
+            if (!entries[i].spinLock(if (i == 0) BucketEntry.MAX_PAUSES else BucketEntry.HOLDING_PAUSES)) {
                 for (j in 0 until i) entries[j].release()
                 return false
             }

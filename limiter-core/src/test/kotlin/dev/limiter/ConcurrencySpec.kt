@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.random.Random
 import kotlin.time.Duration.Companion.hours
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * Exactness under real concurrency: many threads and coroutines on one key, with a mock
@@ -73,15 +74,16 @@ class ConcurrencySpec : FunSpec({
         admitted.get() shouldBe 100 + 300
     }
 
-    test("Java threads queued at 100,000 permits/s on the system clock are each granted, none twice") {
-        // Refills every 10 µs: the head spins for its grant and wakes the next waiter early
-        // (the pre-wake), which then spins for its turn. Nothing here is timed; it checks that
-        // handing turns that way loses no waiter and grants no permit twice.
+    test("Java threads and coroutines queued at 100,000 permits/s on the system clock are each granted, none twice") {
+        // Refills every 10 µs: a blocking head spins for its grant and wakes the next waiter
+        // early when that is a parked thread (the pre-wake), which then watches for its turn.
+        // Nothing here is timed; it checks that handing turns that way, beside coroutine
+        // waiters, loses no waiter and grants no permit twice.
         val store = CountingStore(LocalBucketStore())
         val limiter = RateLimiter(LimitPolicy.tokenBucket(1, Rate.perSecond(100_000)), store, maxQueueSize = 64)
         val blocking = limiter.asBlocking()
         val granted = AtomicLong()
-        val threads = (0 until 8).map { t ->
+        val threads = (0 until 6).map { t ->
             Thread {
                 repeat(250) { i ->
                     val d = if (i % 2 == 0) blocking.acquire("k") else blocking.queueRequest("k", t % 3, Duration.ofSeconds(30))
@@ -89,12 +91,40 @@ class ConcurrencySpec : FunSpec({
                 }
             }.apply { start() }
         }
+        runBlocking(Dispatchers.Default) {
+            (0 until 2).map {
+                async { repeat(250) { if (limiter.acquire("k", 1, 30.seconds).allowed) granted.incrementAndGet() } }
+            }.awaitAll()
+        }
         threads.forEach { it.join(60_000) }
         threads.none { it.isAlive } shouldBe true
         granted.get() shouldBe 2_000
         store.granted("k") shouldBe 2_000
         limiter.usageStats("k").allowed shouldBe 2_000
         limiter.usageStats().queueDepth shouldBe 0
+    }
+
+    test("closing the limiter while Java threads hand turns at 100,000 permits/s fails every waiter") {
+        val limiter = RateLimiter(LimitPolicy.tokenBucket(1, Rate.perSecond(100_000)), maxQueueSize = 64)
+        val blocking = limiter.asBlocking()
+        val closed = AtomicLong()
+        val threads = (0 until 6).map {
+            Thread {
+                try {
+                    while (true) blocking.acquire("k")
+                } catch (e: LimiterClosedException) {
+                    closed.incrementAndGet()
+                }
+            }.apply { start() }
+        }
+        var spins = 0
+        while (limiter.usageStats().allowed < 200) {
+            Thread.onSpinWait()
+            (++spins) shouldBeLessThan 2_000_000_000
+        }
+        limiter.close()
+        threads.forEach { it.join(60_000) }
+        closed.get() shouldBe 6
     }
 
     test("thousands of queued waiters on a few keys: no permit lost or granted twice, none left hanging") {

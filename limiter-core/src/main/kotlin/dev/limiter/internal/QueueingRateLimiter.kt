@@ -136,7 +136,7 @@ internal class QueueingRateLimiter(
             answeredAtOnce(consumeNow(key, permits, start), permits, start, budget)?.let { return it }
         }
         if (!enter()) return queueFull(key, permits, start, runBlocking { store.inspect(key, policy, permits, start) })
-        val waiter = join(key, priority, permits, start)
+        val waiter = join(key, priority, permits, start, parks = true)
         val queue = waiter.queue
         try {
             val decision = park(key, queue, waiter, deadline)
@@ -183,7 +183,8 @@ internal class QueueingRateLimiter(
      */
     private fun tellSuccessor(queue: WaitQueue, head: WaitQueue.Waiter, now: Long, told: WaitQueue.Waiter?): WaitQueue.Waiter? {
         val next = queue.successor(head, now) ?: return told
-        if (next === told) return told
+        // A coroutine would only be resumed to find it is not its turn yet.
+        if (next === told || !next.parks) return told
         next.turnSoon = true
         next.wake()
         return next
@@ -239,12 +240,12 @@ internal class QueueingRateLimiter(
         }
     }
 
-    private fun join(key: String, priority: Int, permits: Long, now: Long): WaitQueue.Waiter {
+    private fun join(key: String, priority: Int, permits: Long, now: Long, parks: Boolean = false): WaitQueue.Waiter {
         while (true) {
             val candidate = queues[key] ?: queues.computeIfAbsent(key, newQueue)
             // Join only a queue still registered: one emptied and dropped meanwhile is dead.
             val joined = synchronized(candidate) {
-                if (queues[key] === candidate) candidate.add(priority, permits, now) else null
+                if (queues[key] === candidate) candidate.add(priority, permits, now, parks) else null
             } ?: continue
             return joined
         }

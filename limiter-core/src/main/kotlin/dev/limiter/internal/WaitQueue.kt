@@ -22,9 +22,10 @@ internal class WaitQueue(private val agingMicros: Long) {
     private var sequence = 0L
     private var size = 0
 
+    /** Queues a waiter; [parks] when it is a thread that parks (a Java blocking call), not a coroutine. */
     @Synchronized
-    fun add(priority: Int, permits: Long, now: Long): Waiter {
-        val waiter = Waiter(this, priority, permits, now, sequence++)
+    fun add(priority: Int, permits: Long, now: Long, parks: Boolean = false): Waiter {
+        val waiter = Waiter(this, priority, permits, now, sequence++, parks)
         byPriority.getOrPut(priority) { Fifo() }.append(waiter)
         size++
         return waiter
@@ -136,6 +137,8 @@ internal class WaitQueue(private val agingMicros: Long) {
         val permits: Long,
         val enqueuedAt: Long,
         val sequence: Long,
+        /** A parked thread, not a coroutine: only such a waiter watches for its turn ([turnSoon]). */
+        val parks: Boolean = false,
     ) : WaitSignal() {
         internal var fifo: Fifo? = null
         internal var prev: Waiter? = null

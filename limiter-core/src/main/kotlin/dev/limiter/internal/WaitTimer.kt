@@ -70,7 +70,8 @@ internal class WaitTimer(private val clock: LimiterClock) {
     fun spin(signal: WaitSignal, untilMicros: Long) {
         if (clock !== LimiterClock.SYSTEM) return park(signal, untilMicros)
         val until = minOf(toNanos(untilMicros), clock.nowNanos() + SPIN_NANOS)
-        while (clock.nowNanos() < until) {
+        val thread = Thread.currentThread()
+        while (clock.nowNanos() < until && !thread.isInterrupted) {
             if (signal.isPending()) {
                 signal.takeWake()
                 return
