@@ -92,7 +92,7 @@ internal class BucketEntry(@JvmField var bucket: Bucket) {
     var holdsMutex = false
 
     internal companion object {
-        /** The spin budget of [spinLock]: before, 256 looks of one hint each (about 6 µs). */
+        /** The spin budget of [spinLock], in spin hints: about 25 µs before the slow path. */
         const val MAX_PAUSES = 1024
         private const val MAX_BACKOFF = 64
 

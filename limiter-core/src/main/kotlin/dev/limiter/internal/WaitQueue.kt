@@ -138,7 +138,7 @@ internal class WaitQueue(private val agingMicros: Long) {
         val enqueuedAt: Long,
         val sequence: Long,
         /** A parked thread, not a coroutine: only such a waiter watches for its turn ([turnSoon]). */
-        val parks: Boolean = false,
+        val parks: Boolean,
     ) : WaitSignal() {
         internal var fifo: Fifo? = null
         internal var prev: Waiter? = null
